@@ -1,0 +1,1 @@
+//! v2 RecordBatch layer (Kafka protocol guide, "Record Batch"): synchronous, no I/O.

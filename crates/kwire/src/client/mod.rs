@@ -1,0 +1,1 @@
+//! Cluster client: metadata, leader routing, typed operations.

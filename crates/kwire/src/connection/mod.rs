@@ -1,0 +1,1 @@
+//! Broker connections: TCP, TLS, SASL, pipelined requests.

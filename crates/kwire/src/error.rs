@@ -1,0 +1,1 @@
+//! kwire errors with a retriable/fatal split.

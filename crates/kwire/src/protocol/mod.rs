@@ -1,0 +1,1 @@
+//! Request framing and API version negotiation (KIP-35, KIP-896).

@@ -1,0 +1,1 @@
+//! mirror: MirrorMaker 2 semantics (config, policies, replication) on top of kwire.
