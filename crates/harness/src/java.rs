@@ -26,7 +26,11 @@ pub struct ToolOutput {
 impl ToolOutput {
     /// Panics with both streams when the tool failed.
     pub fn expect_ok(self, what: &str) -> ToolOutput {
-        assert!(self.success, "{what} failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert!(
+            self.success,
+            "{what} failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     /// Both streams, for matching error messages.
@@ -52,7 +56,8 @@ impl JavaTool {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.args.extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
         self
     }
 
@@ -66,7 +71,10 @@ impl JavaTool {
     pub fn run(self) -> ToolOutput {
         let mut child = Command::new("java")
             .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-            .arg(format!("-Dlog4j2.configurationFile={}", self.log_config.display()))
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}",
+                self.log_config.display()
+            ))
             .arg("-cp")
             .arg(format!("{}/*", self.lib.display()))
             .arg(&self.class)

@@ -111,7 +111,9 @@ impl Harness {
         vec![
             "security.protocol=SASL_PLAINTEXT".into(),
             format!("sasl.mechanism={mechanism}"),
-            format!("sasl.jaas.config={module} required username=\"{user}\" password=\"{password}\";"),
+            format!(
+                "sasl.jaas.config={module} required username=\"{user}\" password=\"{password}\";"
+            ),
         ]
     }
 }
@@ -128,13 +130,23 @@ fn env_file() -> PathBuf {
 
 /// The workspace root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A topic name no other test (or earlier run against the same clusters) uses.
 pub fn unique_topic(prefix: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{prefix}-{}-{:x}-{n}", std::process::id(), nanos & 0xff_ffff)
+    format!(
+        "{prefix}-{}-{:x}-{n}",
+        std::process::id(),
+        nanos & 0xff_ffff
+    )
 }
