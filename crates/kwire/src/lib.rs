@@ -6,4 +6,5 @@ pub mod batch;
 pub mod client;
 pub mod connection;
 pub mod error;
+pub mod partitioner;
 pub mod protocol;

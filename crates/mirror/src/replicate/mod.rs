@@ -1,0 +1,3 @@
+//! Per-flow replication (MM2 MirrorSourceConnector equivalent): source positions, data path.
+
+pub mod positions;
