@@ -17,6 +17,8 @@ mod split;
 mod view;
 
 #[cfg(test)]
+mod java_fixtures;
+#[cfg(test)]
 mod tests;
 
 pub use builder::{BatchBuilder, OffsetAssignment};
