@@ -105,3 +105,109 @@ fn reason(b: &BatchView, ctx: &ClassifyContext) -> Option<ReEncodeReason> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::super::view::{ATTR_DELETE_HORIZON, ATTRIBUTES, RECORDS_COUNT};
+    use super::super::{BatchBuilder, HeaderRewrite, OffsetAssignment, Record, rewrite_in_place};
+    use super::*;
+
+    fn recs(offsets: &[i64]) -> Vec<Record> {
+        offsets
+            .iter()
+            .map(|&offset| Record {
+                offset,
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    fn view(b: &BatchBuilder, offsets: &[i64]) -> BatchView {
+        BatchView::new(b.build(&recs(offsets)).expect("encode")).expect("view")
+    }
+
+    fn patched(v: &BatchView, at: usize, bytes: &[u8]) -> BatchView {
+        let mut buf = v.as_bytes().to_vec();
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        rewrite_in_place(&mut buf, &HeaderRewrite::default()).expect("crc");
+        BatchView::new(Bytes::from(buf)).expect("view")
+    }
+
+    fn why(v: &BatchView, ctx: &ClassifyContext) -> Option<ReEncodeReason> {
+        match classify(v, ctx) {
+            Disposition::Forward => None,
+            Disposition::ReEncode(r) => Some(r),
+        }
+    }
+
+    #[test]
+    fn header_checks_pick_the_path() {
+        let ctx = ClassifyContext::default();
+        let plain = BatchBuilder::default();
+        assert_eq!(why(&view(&plain, &[0, 1, 2]), &ctx), None);
+
+        let gapped = BatchBuilder {
+            offsets: OffsetAssignment::FromRecords,
+            ..Default::default()
+        };
+        assert_eq!(
+            why(&view(&gapped, &[0, 2]), &ctx),
+            Some(ReEncodeReason::NotDense)
+        );
+        assert_eq!(
+            why(&view(&gapped, &[1, 2]), &ctx),
+            Some(ReEncodeReason::NotDense)
+        );
+        assert_eq!(why(&view(&gapped, &[0, 1]), &ctx), None);
+
+        let control = BatchBuilder {
+            control: true,
+            transactional: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            why(&view(&control, &[0]), &ctx),
+            Some(ReEncodeReason::Control)
+        );
+
+        let lat = BatchBuilder {
+            timestamp_type: TimestampType::LogAppendTime,
+            ..Default::default()
+        };
+        assert_eq!(
+            why(&view(&lat, &[0]), &ctx),
+            Some(ReEncodeReason::LogAppendTime)
+        );
+    }
+
+    #[test]
+    fn size_limit_and_emptied_batches() {
+        let v = view(&BatchBuilder::default(), &[0]);
+        let small = ClassifyContext {
+            max_batch_bytes: v.size_in_bytes() - 1,
+            ..Default::default()
+        };
+        let size = v.size_in_bytes();
+        assert_eq!(
+            why(&v, &small),
+            Some(ReEncodeReason::TooLarge {
+                size,
+                max: size - 1
+            })
+        );
+
+        let emptied = patched(&v, RECORDS_COUNT, &0i32.to_be_bytes());
+        assert_eq!(
+            why(&emptied, &Default::default()),
+            Some(ReEncodeReason::NotDense)
+        );
+
+        let horizon = patched(&v, ATTRIBUTES + 1, &[ATTR_DELETE_HORIZON as u8]);
+        assert_eq!(
+            why(&horizon, &Default::default()),
+            Some(ReEncodeReason::DeleteHorizon)
+        );
+    }
+}

@@ -270,3 +270,96 @@ fn to_record(m: Parsed, base: Option<i64>, log_append: Option<i64>) -> Record {
         headers: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::{BufMut, BytesMut};
+
+    use super::*;
+
+    /// Assembles one legacy message per the protocol guide, CRC included.
+    fn message(
+        offset: i64,
+        magic: i8,
+        attributes: u8,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+    ) -> Vec<u8> {
+        let mut body = BytesMut::new();
+        body.put_i8(magic);
+        body.put_u8(attributes);
+        if magic > 0 {
+            body.put_i64(1_600_000_000_000);
+        }
+        for field in [key, value] {
+            match field {
+                None => body.put_i32(-1),
+                Some(b) => {
+                    body.put_i32(b.len() as i32);
+                    body.put_slice(b);
+                }
+            }
+        }
+        let mut crc = flate2::Crc::new();
+        crc.update(&body);
+        let mut out = BytesMut::new();
+        out.put_i64(offset);
+        out.put_i32(body.len() as i32 + 4);
+        out.put_u32(crc.sum());
+        out.put_slice(&body);
+        out.to_vec()
+    }
+
+    fn decode(bytes: Vec<u8>) -> Result<Vec<Record>, BatchError> {
+        LegacyMessage::new(Bytes::from(bytes))?.records()
+    }
+
+    #[test]
+    fn plain_messages_decode() {
+        let recs = decode(message(7, 1, 0, None, Some(b"abc"))).expect("v1");
+        assert_eq!(
+            recs,
+            vec![Record {
+                offset: 7,
+                timestamp: 1_600_000_000_000,
+                value: Some(Bytes::from_static(b"abc")),
+                ..Default::default()
+            }]
+        );
+        let recs = decode(message(8, 0, 0, Some(b"k"), None)).expect("v0");
+        assert_eq!((recs[0].timestamp, recs[0].value.clone()), (-1, None));
+    }
+
+    #[test]
+    fn damage_is_detected() {
+        let mut m = message(7, 1, 0, None, Some(b"abc"));
+        let last = m.len() - 1;
+        m[last] ^= 1;
+        assert!(matches!(decode(m), Err(BatchError::CrcMismatch { .. })));
+        assert!(matches!(
+            decode(message(7, 1, 4, None, Some(b"x"))),
+            Err(BatchError::UnknownCompression(4))
+        ));
+        let null_wrapper = decode(message(7, 1, 1, None, None));
+        assert!(matches!(null_wrapper, Err(BatchError::Corrupt(m)) if m.contains("null value")));
+    }
+
+    #[test]
+    fn wrappers_expand_with_relative_offsets_and_reject_nesting() {
+        let mut inner = message(0, 1, 0, None, Some(b"a"));
+        inner.extend_from_slice(&message(1, 1, 0, None, Some(b"b")));
+        let mut gz = BytesMut::new();
+        super::super::compress(Compression::Gzip, &inner, &mut gz).expect("gzip");
+        let recs = decode(message(41, 1, 1, None, Some(&gz))).expect("wrapper");
+        assert_eq!(
+            recs.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![40, 41]
+        );
+
+        let nested = message(0, 1, 1, None, Some(&gz));
+        let mut gz2 = BytesMut::new();
+        super::super::compress(Compression::Gzip, &nested, &mut gz2).expect("gzip");
+        let err = decode(message(0, 1, 1, None, Some(&gz2)));
+        assert!(matches!(err, Err(BatchError::Corrupt(m)) if m.contains("nested")));
+    }
+}

@@ -244,3 +244,95 @@ pub(crate) fn put_record(
         put_nullable(out, h.value.as_ref());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::super::view::{BATCH_LENGTH, RECORDS_COUNT};
+    use super::super::{BatchBuilder, HeaderRewrite, rewrite_in_place};
+    use super::*;
+
+    /// A valid header around an arbitrary records payload and count.
+    fn batch_with(payload: &[u8], count: i32) -> BatchView {
+        let base = BatchBuilder::default()
+            .build(&[Record::default()])
+            .expect("encode");
+        let mut buf = base[..61].to_vec();
+        buf.extend_from_slice(payload);
+        let len = (buf.len() - 12) as i32;
+        buf[BATCH_LENGTH..BATCH_LENGTH + 4].copy_from_slice(&len.to_be_bytes());
+        buf[RECORDS_COUNT..RECORDS_COUNT + 4].copy_from_slice(&count.to_be_bytes());
+        rewrite_in_place(&mut buf, &HeaderRewrite::default()).expect("crc");
+        BatchView::new(Bytes::from(buf)).expect("view")
+    }
+
+    fn encoded(rec: &Record) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        let body = body_len(rec, 0, 0);
+        put_record(&mut out, rec, 0, 0, body);
+        out.to_vec()
+    }
+
+    fn corrupt(v: &BatchView) -> String {
+        match decode_records(v) {
+            Err(BatchError::Corrupt(msg)) => msg,
+            other => panic!("expected corrupt, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hostile_counts_fail_without_huge_allocations() {
+        let one = encoded(&Record::default());
+        assert!(corrupt(&batch_with(&one, i32::MAX)).contains("record 1"));
+        assert!(corrupt(&batch_with(&one, -3)).contains("negative record count"));
+        assert!(corrupt(&batch_with(&one, 0)).contains("left after"));
+        let mut two = one.clone();
+        two.extend_from_slice(&one);
+        assert_eq!(decode_records(&batch_with(&two, 2)).expect("two").len(), 2);
+    }
+
+    #[test]
+    fn malformed_records_are_reported() {
+        // length 3 but the body needs more.
+        assert!(corrupt(&batch_with(&[6, 0, 0, 0], 1)).contains("record 0"));
+        // Header count −1.
+        assert!(corrupt(&batch_with(&[12, 0, 0, 0, 1, 1, 1], 1)).contains("header count"));
+        // One header with a null key.
+        assert!(corrupt(&batch_with(&[16, 0, 0, 0, 1, 1, 2, 1, 1], 1)).contains("null header key"));
+        // Record longer than its fields.
+        let mut extra = encoded(&Record::default());
+        extra[0] += 2;
+        extra.extend_from_slice(&[0, 0]);
+        assert!(corrupt(&batch_with(&extra, 1)).contains("left inside"));
+    }
+
+    #[test]
+    fn uncompressed_fields_share_the_batch_buffer() {
+        let rec = Record {
+            value: Some(Bytes::from_static(b"shared")),
+            ..Default::default()
+        };
+        let v = batch_with(&encoded(&rec), 1);
+        let got = v.records().expect("decode");
+        let value = got[0].value.as_ref().expect("value");
+        let range = v.as_bytes().as_ptr_range();
+        assert!(range.contains(&value.as_ptr()));
+    }
+
+    #[test]
+    fn control_keys() {
+        let rec = |k: &'static [u8]| Record {
+            key: Some(Bytes::from_static(k)),
+            ..Default::default()
+        };
+        assert_eq!(rec(&[0, 0, 0, 0]).control_type(), Some(ControlType::Abort));
+        assert_eq!(rec(&[0, 0, 0, 1]).control_type(), Some(ControlType::Commit));
+        assert_eq!(
+            rec(&[0, 0, 0, 7]).control_type(),
+            Some(ControlType::Other(7))
+        );
+        assert_eq!(rec(&[0, 0, 1]).control_type(), None);
+        assert_eq!(Record::default().control_type(), None);
+    }
+}

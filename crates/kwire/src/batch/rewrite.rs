@@ -82,3 +82,50 @@ fn patch_fields(h: &mut [u8], rw: &HeaderRewrite) {
         put(h, ATTRIBUTES, &attrs.to_be_bytes());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::super::{BatchBuilder, Record};
+    use super::*;
+
+    #[test]
+    fn in_place_validates_input() {
+        let rw = HeaderRewrite::default();
+        assert!(matches!(
+            rewrite_in_place(&mut [0u8; 10], &rw),
+            Err(BatchError::Truncated { .. })
+        ));
+        let mut legacy = [0u8; 70];
+        legacy[16] = 1;
+        assert!(matches!(
+            rewrite_in_place(&mut legacy, &rw),
+            Err(BatchError::BadMagic { .. })
+        ));
+    }
+
+    #[test]
+    fn clears_and_sets_transactional_bit() {
+        let b = BatchBuilder {
+            transactional: true,
+            ..Default::default()
+        };
+        let batch = b.build(&[Record::default()]).expect("encode");
+        let mut buf = batch.to_vec();
+        let off = HeaderRewrite {
+            transactional: Some(false),
+            ..Default::default()
+        };
+        rewrite_in_place(&mut buf, &off).expect("rewrite");
+        let v = BatchView::new(Bytes::from(buf.clone())).expect("view");
+        assert!(!v.is_transactional());
+        assert!(v.verify_crc().is_ok());
+        let on = HeaderRewrite {
+            transactional: Some(true),
+            ..Default::default()
+        };
+        rewrite_in_place(&mut buf, &on).expect("rewrite");
+        assert_eq!(buf, batch);
+    }
+}

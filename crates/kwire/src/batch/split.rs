@@ -159,3 +159,87 @@ impl Iterator for BatchSplitter {
 }
 
 impl std::iter::FusedIterator for BatchSplitter {}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BatchBuilder, Record};
+    use super::*;
+
+    fn one_batch() -> Bytes {
+        BatchBuilder::default()
+            .build(&[Record::default()])
+            .expect("encode")
+    }
+
+    fn entry(length: i32, magic: u8, extra: usize) -> Bytes {
+        let mut v = vec![0u8; 8];
+        v.extend_from_slice(&length.to_be_bytes());
+        v.extend_from_slice(&[0; 4]);
+        v.push(magic);
+        v.resize(v.len() + extra, 0);
+        v.into()
+    }
+
+    fn outcome(blob: Bytes) -> (Vec<Result<Batch, BatchError>>, usize) {
+        let mut s = split(blob);
+        let items = s.by_ref().collect();
+        (items, s.truncated_tail())
+    }
+
+    #[test]
+    fn short_tails_end_quietly() {
+        assert_eq!(outcome(Bytes::new()).1, 0);
+        let (items, tail) = outcome(Bytes::from_static(&[0; 11]));
+        assert!(items.is_empty());
+        assert_eq!(tail, 11);
+        // A huge length is indistinguishable from a partial batch, as in Java.
+        let (items, tail) = outcome(entry(i32::MAX, 2, 100));
+        assert!(items.is_empty());
+        assert_eq!(tail, 117);
+    }
+
+    #[test]
+    fn trailing_partial_batch_is_skipped() {
+        let b = one_batch();
+        let mut blob = b.to_vec();
+        blob.extend_from_slice(&b[..b.len() - 1]);
+        let (items, tail) = outcome(blob.into());
+        assert_eq!(items.len(), 1);
+        assert_eq!(tail, b.len() - 1);
+    }
+
+    #[test]
+    fn impossible_entries_are_errors_then_stop() {
+        let mut blob = one_batch().to_vec();
+        let at = blob.len();
+        blob.extend_from_slice(&entry(-1, 2, 60));
+        blob.extend_from_slice(&one_batch());
+        let (items, _) = outcome(blob.into());
+        assert_eq!(items.len(), 2);
+        assert!(
+            matches!(items[1], Err(BatchError::InvalidLength { at: a, length: -1 }) if a == at)
+        );
+
+        let (items, _) = outcome(entry(30, 2, 30));
+        assert!(matches!(
+            items[..],
+            [Err(BatchError::InvalidLength { length: 30, .. })]
+        ));
+        let (items, _) = outcome(entry(30, 3, 30));
+        assert!(matches!(
+            items[..],
+            [Err(BatchError::BadMagic { found: 3, .. })]
+        ));
+    }
+
+    #[test]
+    fn items_share_the_input_buffer() {
+        let blob = one_batch();
+        let (items, _) = outcome(blob.clone());
+        let Some(Ok(b)) = items.first() else {
+            panic!("no batch")
+        };
+        assert_eq!(b.as_bytes().as_ptr(), blob.as_ptr());
+        assert_eq!((b.magic(), b.offset()), (2, 0));
+    }
+}

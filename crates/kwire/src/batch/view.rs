@@ -271,3 +271,78 @@ impl AsRef<[u8]> for BatchView {
         &self.bytes
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BatchBuilder, Record};
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        let rec = Record {
+            value: Some(Bytes::from_static(b"v")),
+            ..Default::default()
+        };
+        BatchBuilder::default()
+            .build(&[rec])
+            .expect("encode")
+            .to_vec()
+    }
+
+    #[test]
+    fn constructor_rejects_malformed_headers() {
+        let good = sample();
+        assert!(BatchView::new(Bytes::from(good.clone())).is_ok());
+        let short = Bytes::copy_from_slice(&good[..60]);
+        assert!(matches!(
+            BatchView::new(short),
+            Err(BatchError::Truncated {
+                needed: 61,
+                available: 60
+            })
+        ));
+
+        let mut magic1 = good.clone();
+        magic1[MAGIC] = 1;
+        assert!(matches!(
+            BatchView::new(magic1.into()),
+            Err(BatchError::BadMagic { found: 1, .. })
+        ));
+
+        let mut longer = good.clone();
+        longer.push(0);
+        assert!(matches!(
+            BatchView::new(longer.into()),
+            Err(BatchError::LengthMismatch { .. })
+        ));
+
+        let mut codec = good;
+        codec[ATTRIBUTES + 1] |= 5;
+        assert!(matches!(
+            BatchView::new(codec.into()),
+            Err(BatchError::UnknownCompression(5))
+        ));
+    }
+
+    #[test]
+    fn crc_detects_payload_damage() {
+        let mut bytes = sample();
+        let v = BatchView::new(Bytes::from(bytes.clone())).expect("view");
+        assert!(v.verify_crc().is_ok());
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        let v = BatchView::new(Bytes::from(bytes)).expect("view");
+        assert!(matches!(
+            v.verify_crc(),
+            Err(BatchError::CrcMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn delete_horizon_reads_base_timestamp() {
+        let mut bytes = sample();
+        bytes[ATTRIBUTES + 1] |= ATTR_DELETE_HORIZON as u8;
+        bytes[BASE_TIMESTAMP..BASE_TIMESTAMP + 8].copy_from_slice(&42i64.to_be_bytes());
+        let v = BatchView::new(Bytes::from(bytes)).expect("view");
+        assert_eq!(v.delete_horizon_ms(), Some(42));
+    }
+}
