@@ -9,15 +9,18 @@ use bytes::{BufMut, BytesMut};
 
 use super::BatchError;
 
-/// Default bound on the inflated size of one batch payload: far above any real
-/// `max.message.bytes` worth of records, far below what would hurt the process.
-pub const DEFAULT_MAX_DECOMPRESSED: usize = 256 << 20;
+/// Default bound on the inflated size of one batch payload: a 1 MiB batch would need a
+/// 128:1 ratio to reach it. Decoded [`Record`](super::Record)s share the inflated buffer,
+/// but each costs ~100 bytes of struct, so tiny records can multiply this by up to ~15.
+pub const DEFAULT_MAX_DECOMPRESSED: usize = 128 << 20;
 
 /// xerial snappy-java stream header magic, followed by version 1 and compatible version 1.
 const XERIAL_MAGIC: [u8; 8] = [0x82, b'S', b'N', b'A', b'P', b'P', b'Y', 0];
 const XERIAL_HEADER_LEN: usize = 16;
 /// snappy-java's default block size, which Kafka's producer keeps.
 const XERIAL_BLOCK: usize = 32 * 1024;
+/// Java's `Deflater` default, which Kafka's `compression.gzip.level` keeps.
+const GZIP_LEVEL: u32 = 6;
 /// zstd level 3 is the library default and Kafka's default `compression.zstd.level`.
 const ZSTD_LEVEL: i32 = 3;
 
@@ -84,7 +87,8 @@ pub fn compress(codec: Compression, input: &[u8], out: &mut BytesMut) -> Result<
     match codec {
         Compression::None => out.extend_from_slice(input),
         Compression::Gzip => {
-            let mut enc = flate2::write::GzEncoder::new(out.writer(), flate2::Compression::new(6));
+            let mut enc =
+                flate2::write::GzEncoder::new(out.writer(), flate2::Compression::new(GZIP_LEVEL));
             enc.write_all(input).map_err(&err)?;
             enc.finish().map_err(&err)?;
         }

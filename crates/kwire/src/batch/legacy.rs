@@ -63,11 +63,16 @@ impl LegacyMessage {
         };
         let size = be_i32(&bytes, BATCH_LENGTH);
         let declared = i64::from(size) + LOG_OVERHEAD as i64;
-        if size < min || declared != bytes.len() as i64 {
+        if declared != bytes.len() as i64 {
             return Err(BatchError::LengthMismatch {
                 declared,
                 actual: bytes.len(),
             });
+        }
+        if size < min {
+            return Err(BatchError::corrupt(format!(
+                "magic {magic} message size {size} is below the minimum {min}"
+            )));
         }
         Ok(Self { bytes })
     }

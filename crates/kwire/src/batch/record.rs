@@ -13,6 +13,12 @@ use super::{BatchError, BatchView, Compression, TimestampType};
 const MIN_RECORD_LEN: usize = 7;
 /// Smallest possible encoded header: key length and value length.
 const MIN_HEADER_LEN: usize = 2;
+/// Most records reserved up front. Counts come from the wire, and even the byte-derived
+/// bound is large for a big payload of garbage; past this the vector grows only as records
+/// actually parse.
+const MAX_PREALLOC_RECORDS: usize = 4096;
+/// Same for headers of one record.
+const MAX_PREALLOC_HEADERS: usize = 64;
 
 /// One record header. Keys are raw bytes: Kafka allows duplicates and does not enforce
 /// UTF-8 on the wire, and both must survive replication untouched.
@@ -96,8 +102,11 @@ pub fn decode_records_with_limit(
         )?),
     };
     let ctx = DecodeContext::of(batch);
-    // The count is attacker-controlled; never reserve more than the bytes could hold.
-    let mut out = Vec::with_capacity(count.min(payload.len() / MIN_RECORD_LEN));
+    let mut out = Vec::with_capacity(prealloc(
+        count,
+        payload.len() / MIN_RECORD_LEN,
+        MAX_PREALLOC_RECORDS,
+    ));
     let mut cur = Cursor::new(payload);
     for i in 0..count {
         let rec = decode_one(&mut cur, &ctx).map_err(|e| in_record(i, e))?;
@@ -110,6 +119,11 @@ pub fn decode_records_with_limit(
         )));
     }
     Ok(out)
+}
+
+/// Capacity to reserve for `claimed` items when the bytes can hold at most `fit`.
+fn prealloc(claimed: usize, fit: usize, cap: usize) -> usize {
+    claimed.min(fit).min(cap)
 }
 
 fn in_record(i: usize, e: BatchError) -> BatchError {
@@ -180,7 +194,11 @@ fn nullable_bytes(cur: &mut Cursor, what: &str) -> Result<Option<Bytes>, BatchEr
 fn decode_headers(cur: &mut Cursor) -> Result<Vec<Header>, BatchError> {
     let n = cur.varint()?;
     let n = usize::try_from(n).map_err(|_| BatchError::corrupt(format!("header count {n}")))?;
-    let mut headers = Vec::with_capacity(n.min(cur.remaining() / MIN_HEADER_LEN));
+    let mut headers = Vec::with_capacity(prealloc(
+        n,
+        cur.remaining() / MIN_HEADER_LEN,
+        MAX_PREALLOC_HEADERS,
+    ));
     for _ in 0..n {
         // Java rejects a null header key, so a negative length is corrupt here.
         let key = nullable_bytes(cur, "header key")?
@@ -255,9 +273,15 @@ mod tests {
 
     /// A valid header around an arbitrary records payload and count.
     fn batch_with(payload: &[u8], count: i32) -> BatchView {
-        let base = BatchBuilder::default()
-            .build(&[Record::default()])
-            .expect("encode");
+        batch_with_codec(Compression::None, payload, count)
+    }
+
+    fn batch_with_codec(compression: Compression, payload: &[u8], count: i32) -> BatchView {
+        let builder = BatchBuilder {
+            compression,
+            ..Default::default()
+        };
+        let base = builder.build(&[Record::default()]).expect("encode");
         let mut buf = base[..61].to_vec();
         buf.extend_from_slice(payload);
         let len = (buf.len() - 12) as i32;
@@ -290,6 +314,19 @@ mod tests {
         let mut two = one.clone();
         two.extend_from_slice(&one);
         assert_eq!(decode_records(&batch_with(&two, 2)).expect("two").len(), 2);
+    }
+
+    #[test]
+    fn compressed_garbage_with_huge_count_fails_fast() {
+        let mut zeros = BytesMut::new();
+        super::super::compress(Compression::Lz4, &vec![0u8; 8 << 20], &mut zeros).expect("lz4");
+        let v = batch_with_codec(Compression::Lz4, &zeros, i32::MAX);
+        assert!(corrupt(&v).contains("record 0"));
+        let small_limit = decode_records_with_limit(&v, 1 << 20);
+        assert!(matches!(
+            small_limit,
+            Err(BatchError::DecompressedTooLarge { .. })
+        ));
     }
 
     #[test]

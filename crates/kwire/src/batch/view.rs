@@ -63,8 +63,9 @@ pub(crate) fn be_i64(b: &[u8], at: usize) -> i64 {
     i64::from_be_bytes(a)
 }
 
-/// Checks that `buf` is exactly one v2 batch whose header can be read safely.
-pub(crate) fn check_header(buf: &[u8]) -> Result<(), BatchError> {
+/// Checks that `buf` is exactly one v2 batch whose header can be read safely; returns its
+/// codec.
+pub(crate) fn check_header(buf: &[u8]) -> Result<Compression, BatchError> {
     if buf.len() < HEADER_LEN {
         return Err(BatchError::Truncated {
             needed: HEADER_LEN,
@@ -85,8 +86,7 @@ pub(crate) fn check_header(buf: &[u8]) -> Result<(), BatchError> {
             actual: buf.len(),
         });
     }
-    Compression::from_id((be_i16(buf, ATTRIBUTES) & ATTR_COMPRESSION_MASK) as u8)?;
-    Ok(())
+    Compression::from_id((be_i16(buf, ATTRIBUTES) & ATTR_COMPRESSION_MASK) as u8)
 }
 
 /// One complete v2 record batch, read in place.
@@ -97,13 +97,14 @@ pub(crate) fn check_header(buf: &[u8]) -> Result<(), BatchError> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct BatchView {
     bytes: Bytes,
+    compression: Compression,
 }
 
 impl BatchView {
     /// Wraps `bytes`, which must hold exactly one batch.
     pub fn new(bytes: Bytes) -> Result<Self, BatchError> {
-        check_header(&bytes)?;
-        Ok(Self { bytes })
+        let compression = check_header(&bytes)?;
+        Ok(Self { bytes, compression })
     }
 
     /// The whole batch, header included.
@@ -148,11 +149,7 @@ impl BatchView {
 
     /// Codec of the records payload.
     pub fn compression(&self) -> Compression {
-        match Compression::from_id((self.attributes() & ATTR_COMPRESSION_MASK) as u8) {
-            Ok(c) => c,
-            // check_header rejected unknown ids, so this arm is never taken.
-            Err(_) => Compression::None,
-        }
+        self.compression
     }
 
     /// Whether timestamps are create time or log append time.
