@@ -14,12 +14,37 @@ const MAX_INFLATE: usize = 1 << 20;
 
 fn v2(v: &BatchView) {
     let header = (
-        (v.base_offset(), v.batch_length(), v.partition_leader_epoch(), v.magic(), v.crc()),
-        (v.attributes(), v.compression(), v.timestamp_type(), v.is_transactional()),
-        (v.is_control(), v.has_delete_horizon(), v.delete_horizon_ms()),
-        (v.last_offset_delta(), v.base_timestamp(), v.max_timestamp(), v.producer_id()),
+        (
+            v.base_offset(),
+            v.batch_length(),
+            v.partition_leader_epoch(),
+            v.magic(),
+            v.crc(),
+        ),
+        (
+            v.attributes(),
+            v.compression(),
+            v.timestamp_type(),
+            v.is_transactional(),
+        ),
+        (
+            v.is_control(),
+            v.has_delete_horizon(),
+            v.delete_horizon_ms(),
+        ),
+        (
+            v.last_offset_delta(),
+            v.base_timestamp(),
+            v.max_timestamp(),
+            v.producer_id(),
+        ),
         (v.producer_epoch(), v.base_sequence(), v.records_count()),
-        (v.last_offset(), v.next_offset(), v.size_in_bytes(), v.records_payload().len()),
+        (
+            v.last_offset(),
+            v.next_offset(),
+            v.size_in_bytes(),
+            v.records_payload().len(),
+        ),
     );
     std::hint::black_box(header);
     let _ = v.verify_crc();
@@ -40,7 +65,13 @@ fn v2(v: &BatchView) {
 }
 
 fn legacy(m: &LegacyMessage) {
-    std::hint::black_box((m.offset(), m.magic(), m.attributes(), m.timestamp(), m.crc()));
+    std::hint::black_box((
+        m.offset(),
+        m.magic(),
+        m.attributes(),
+        m.timestamp(),
+        m.crc(),
+    ));
     let _ = (m.compression(), m.timestamp_type(), m.verify_crc());
     let _ = decode_legacy_with_limit(m, MAX_INFLATE);
 }
@@ -58,5 +89,9 @@ fuzz_target!(|data: &[u8]| {
             Batch::Legacy(m) => legacy(m),
         }
     }
-    assert_eq!(end + splitter.truncated_tail(), blob.len(), "bytes unaccounted for");
+    assert_eq!(
+        end + splitter.truncated_tail(),
+        blob.len(),
+        "bytes unaccounted for"
+    );
 });
