@@ -155,6 +155,43 @@ fn java_uncompressed_batch_is_byte_identical_to_ours() {
 }
 
 #[test]
+fn our_log_append_time_and_marker_batches_match_java_bytes() {
+    let java_like = BatchBuilder {
+        partition_leader_epoch: 9,
+        producer_id: 4242,
+        producer_epoch: 7,
+        ..Default::default()
+    };
+    let lat = BatchBuilder {
+        base_offset: 1000,
+        base_sequence: 100,
+        timestamp_type: TimestampType::LogAppendTime,
+        log_append_time: Some(T0 + 99),
+        ..java_like.clone()
+    };
+    let ours = lat.build(&java_records(true)).expect("encode");
+    assert_eq!(ours, fixture("v2_log_append_time"));
+
+    let marker = BatchBuilder {
+        base_offset: 2000,
+        transactional: true,
+        control: true,
+        ..java_like
+    };
+    let commit = Record {
+        offset: 2000,
+        timestamp: T0,
+        key: b(&[0, 0, 0, 1]),
+        value: b(&[0, 0, 0, 0, 0, 5]),
+        headers: vec![],
+    };
+    assert_eq!(
+        marker.build(&[commit]).expect("encode"),
+        fixture("v2_commit_marker")
+    );
+}
+
+#[test]
 fn java_log_append_time_batch_reads_max_timestamp() {
     let v = only_batch("v2_log_append_time");
     v.verify_crc().expect("crc");
