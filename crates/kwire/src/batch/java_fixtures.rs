@@ -1,6 +1,6 @@
 //! Batches written by Apache Kafka 4.3.1's own `MemoryRecordsBuilder` (see
-//! `fixtures/GenFixtures.java`), decoded here field by field; and an ignored test that
-//! writes our batches for the same program to check from the Java side.
+//! `fixtures/GenFixtures.java`), decoded here field by field; the Java-side
+//! check of our own batches is the integration test `tests/batch_java_interop.rs`.
 
 use bytes::{Bytes, BytesMut};
 
@@ -279,40 +279,4 @@ fn java_legacy_wrapper_offset_is_last_inner_offset() {
         (1003, 1, Some(Compression::Gzip))
     );
     assert!(s.next().is_none());
-}
-
-/// Writes our encodings for `GenFixtures check`; run with
-/// `STRAIT_INTEROP_DIR=/tmp/x cargo test -p kwire --lib java_reads_ours -- --ignored`.
-#[test]
-#[ignore = "writes files for the Java-side check"]
-fn java_reads_ours() {
-    let dir = std::env::var("STRAIT_INTEROP_DIR").expect("STRAIT_INTEROP_DIR");
-    for codec in [
-        Compression::None,
-        Compression::Gzip,
-        Compression::Snappy,
-        Compression::Lz4,
-        Compression::Zstd,
-    ] {
-        let mut out = BytesMut::new();
-        let builder = BatchBuilder {
-            compression: codec,
-            base_offset: 1000,
-            producer_id: 4242,
-            ..Default::default()
-        };
-        builder
-            .encode(&java_records(true), &mut out)
-            .expect("encode");
-        let v = BatchView::new(out.clone().freeze()).expect("view");
-        let rw = HeaderRewrite {
-            base_offset: Some(5000),
-            producer_id: Some(1),
-            base_sequence: Some(0),
-            ..Default::default()
-        };
-        append_rewritten(&mut out, &v, &rw);
-        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
-        std::fs::write(format!("{dir}/ours_{codec}.hex"), hex).expect("write");
-    }
 }
