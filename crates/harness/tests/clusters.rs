@@ -1,6 +1,6 @@
 //! Proves the harness: the clusters it started speak Kafka, at the versions promised, with the
 //! security promised, checked with Kafka's own Java tools as the client.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use strait_harness::{Harness, unique_topic, users};
 

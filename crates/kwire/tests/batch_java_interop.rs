@@ -1,5 +1,6 @@
 //! Kafka's own Java record code (4.x jars from the harness) reads the batches kwire writes, in
 //! every codec, before and after a header rewrite, and sees exactly the records kwire sees.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

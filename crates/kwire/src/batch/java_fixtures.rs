@@ -2,7 +2,7 @@
 //! `fixtures/GenFixtures.java`), decoded here field by field; the Java-side
 //! check of our own batches is the integration test `tests/batch_java_interop.rs`.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::*;
 
