@@ -1,0 +1,373 @@
+//! The running flow `A->B` (design.md "Data flow"): fetch from source leaders, plan each batch
+//! (forward or re-encode), produce in order through one idempotent producer, and advance the
+//! stored source position only after the target acknowledged everything before it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use kwire::client::{
+    Client, DeliveryFuture, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel,
+    OffsetSpec, ProducerConfig, TopicPartition,
+};
+use kwire::protocol::ResponseError;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tokio::time::{Instant, MissedTickBehavior, interval};
+
+use super::metrics::FlowMetrics;
+use super::store::PositionStore;
+use super::topics::{MirroredTopic, discover, sync_remote_topics};
+use super::transform::{Path, Step, TransformContext, plan};
+use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
+
+/// Acknowledged source positions (last replicated offset) not yet written to the store.
+type Acked = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;
+
+/// One step's outcome to wait for, in source order.
+enum Pending {
+    Produced(Vec<DeliveryFuture>, i64),
+    Skipped(i64),
+}
+
+struct PartitionState {
+    target: TopicPartition,
+    next_offset: i64,
+    max_batch_bytes: usize,
+    acks: mpsc::UnboundedSender<Pending>,
+}
+
+/// Runs flow `A->B` until `shutdown` turns true, then drains in-flight produce, stores the
+/// final positions and returns.
+pub async fn run_flow(
+    source: Client,
+    target: Client,
+    settings: FlowSettings,
+    metrics: Arc<FlowMetrics>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ReplicateError> {
+    let store = PositionStore::open(
+        target.clone(),
+        &settings.offsets_topic,
+        settings.offsets_topic_partitions,
+        settings.offsets_topic_replication_factor,
+        &settings.connector_name,
+        &settings.source_alias,
+    )
+    .await?;
+    let stored = store.load().await?;
+    tracing::info!(flow = %flow_name(&settings), positions = stored.len(), topic = store.topic(), "loaded source positions");
+    let producer = Arc::new(IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?);
+    let mut flow = Flow {
+        source,
+        target,
+        settings,
+        metrics,
+        producer: producer.clone(),
+        stored,
+        topics: HashMap::new(),
+        partitions: BTreeMap::new(),
+        acked: Arc::new(Mutex::new(BTreeMap::new())),
+        ackers: JoinSet::new(),
+        failures: mpsc::unbounded_channel(),
+    };
+    let result = flow.run(&store, &mut shutdown).await;
+    flow.partitions.clear();
+    while flow.ackers.join_next().await.is_some() {}
+    let flushed = flush_positions(&store, &producer, &flow.acked, &flow.metrics).await;
+    if let Ok(producer) = Arc::try_unwrap(producer) {
+        producer.close().await;
+    }
+    tracing::info!(flow = %flow_name(&flow.settings), "flow stopped");
+    result.and(flushed)
+}
+
+fn flow_name(s: &FlowSettings) -> String {
+    format!("{}->{}", s.source_alias, s.target_alias)
+}
+
+struct Flow {
+    source: Client,
+    target: Client,
+    settings: FlowSettings,
+    metrics: Arc<FlowMetrics>,
+    producer: Arc<IdempotentProducer>,
+    stored: HashMap<TopicPartition, i64>,
+    topics: HashMap<String, MirroredTopic>,
+    partitions: BTreeMap<TopicPartition, PartitionState>,
+    acked: Acked,
+    ackers: JoinSet<()>,
+    /// Partitions whose produce failed: (source partition, last acknowledged offset).
+    failures: (mpsc::UnboundedSender<(TopicPartition, i64)>, mpsc::UnboundedReceiver<(TopicPartition, i64)>),
+}
+
+impl Flow {
+    async fn run(&mut self, store: &PositionStore, shutdown: &mut watch::Receiver<bool>) -> Result<(), ReplicateError> {
+        self.refresh_topics().await?;
+        let mut refresh = interval(self.settings.refresh_topics_interval);
+        refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        refresh.reset();
+        let mut flush_at = Instant::now() + self.settings.position_flush_interval;
+        while !*shutdown.borrow() {
+            while let Ok((tp, acked)) = self.failures.1.try_recv() {
+                self.restart_partition(&tp, acked);
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = refresh.tick() => {
+                    if let Err(e) = self.refresh_topics().await {
+                        tracing::warn!(flow = %flow_name(&self.settings), error = %e, "topic refresh failed; retrying at the next interval");
+                    }
+                }
+                round = self.fetch_round() => round?,
+            }
+            if Instant::now() >= flush_at {
+                flush_positions(store, &self.producer, &self.acked, &self.metrics).await?;
+                flush_at = Instant::now() + self.settings.position_flush_interval;
+            }
+        }
+        Ok(())
+    }
+
+    async fn refresh_topics(&mut self) -> Result<(), ReplicateError> {
+        let discovered = discover(&self.source, &self.settings).await?;
+        let changed =
+            sync_remote_topics(&self.source, &self.target, &self.settings, &discovered, &self.topics).await?;
+        for topic in changed {
+            let first_new = self.topics.get(&topic.source).map_or(0, |t| t.partitions);
+            let new: Vec<TopicPartition> =
+                (first_new..topic.partitions).map(|p| TopicPartition::new(topic.source.clone(), p)).collect();
+            self.add_partitions(&topic, new).await?;
+            self.topics.insert(topic.source.clone(), topic);
+        }
+        Ok(())
+    }
+
+    async fn add_partitions(&mut self, topic: &MirroredTopic, new: Vec<TopicPartition>) -> Result<(), ReplicateError> {
+        let bounds = log_bounds(&self.source, &new).await?;
+        for tp in new {
+            let Some(&(start, end)) = bounds.get(&tp) else { continue };
+            let stored = self.stored.get(&tp).copied();
+            let next_offset = match stored {
+                Some(last) => last + 1,
+                None if self.settings.start_from == StartFrom::Latest => end,
+                None => start,
+            };
+            let Some(next_offset) = self.check_loss(&tp, next_offset, start, end) else { continue };
+            tracing::info!(flow = %flow_name(&self.settings), partition = %tp, next_offset, stored = ?stored, "replicating partition");
+            let target = TopicPartition::new(topic.target.clone(), tp.partition);
+            let acks = self.spawn_acker(tp.clone(), next_offset - 1);
+            let state = PartitionState { target, next_offset, max_batch_bytes: topic.max_batch_bytes, acks };
+            self.partitions.insert(tp, state);
+        }
+        Ok(())
+    }
+
+    /// Compares the position to resume from with the source log's current range. Returns the
+    /// offset to continue at, or `None` when the data-loss policy stops this partition.
+    fn check_loss(&self, tp: &TopicPartition, next: i64, start: i64, end: i64) -> Option<i64> {
+        let lost = if next < start {
+            format!("offsets {next}..{} were deleted by the source before replication", start - 1)
+        } else if next > end {
+            format!("the position {next} is beyond the source log end {end}: the topic was re-created or truncated")
+        } else {
+            return Some(next);
+        };
+        FlowMetrics::add(&self.metrics.data_loss_events, 1);
+        let flow = flow_name(&self.settings);
+        match self.settings.data_loss {
+            DataLossPolicy::Fail => {
+                FlowMetrics::add(&self.metrics.partitions_stopped, 1);
+                tracing::error!(%flow, partition = %tp, lost, policy = "fail", "DATA LOSS: source data was never replicated; this partition is stopped (set strait.data.loss.policy=continue to resume from the oldest data)");
+                None
+            }
+            DataLossPolicy::Continue => {
+                tracing::error!(%flow, partition = %tp, lost, policy = "continue", resume_at = start, "DATA LOSS: source data was never replicated; continuing from the oldest available offset");
+                Some(start)
+            }
+        }
+    }
+
+    /// Waits for acknowledgements of one partition in order, recording the replicated position.
+    fn spawn_acker(&mut self, tp: TopicPartition, acked_before: i64) -> mpsc::UnboundedSender<Pending> {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Pending>();
+        let acked = self.acked.clone();
+        let metrics = self.metrics.clone();
+        let failures = self.failures.0.clone();
+        self.ackers.spawn(async move {
+            let mut last = acked_before;
+            while let Some(pending) = rx.recv().await {
+                let position = match pending {
+                    Pending::Skipped(offset) => offset,
+                    Pending::Produced(futures, offset) => {
+                        for future in futures {
+                            if let Err(e) = future.await {
+                                FlowMetrics::add(&metrics.produce_failures, 1);
+                                tracing::warn!(partition = %tp, error = %e, resume_at = last + 1, "produce failed; replaying from the last acknowledged position");
+                                let _ = failures.send((tp.clone(), last));
+                                return;
+                            }
+                        }
+                        offset
+                    }
+                };
+                last = position;
+                if let Ok(mut map) = acked.lock() {
+                    map.insert(tp.clone(), position);
+                }
+            }
+        });
+        tx
+    }
+
+    fn restart_partition(&mut self, tp: &TopicPartition, acked: i64) {
+        let acks = self.spawn_acker(tp.clone(), acked);
+        if let Some(state) = self.partitions.get_mut(tp) {
+            state.next_offset = acked + 1;
+            state.acks = acks;
+        }
+    }
+
+    /// One Fetch to every source leader, then every returned batch planned and queued for
+    /// produce. Sends wait when a partition's queue is full: that is the backpressure.
+    async fn fetch_round(&mut self) -> Result<(), ReplicateError> {
+        if self.partitions.is_empty() {
+            tokio::time::sleep(self.settings.fetch_max_wait).await;
+            return Ok(());
+        }
+        let options = FetchOptions {
+            max_wait: self.settings.fetch_max_wait,
+            isolation: self.isolation(),
+            ..Default::default()
+        };
+        let requests = self
+            .partitions
+            .iter()
+            .map(|(tp, s)| FetchPartition {
+                tp: tp.clone(),
+                offset: s.next_offset,
+                max_bytes: self.settings.max_partition_fetch_bytes,
+                current_leader_epoch: None,
+            })
+            .collect();
+        let fetched = self.source.fetch(&options, requests).await?;
+        let mut retriable_errors = 0;
+        for part in fetched {
+            match part.result {
+                Ok(data) => {
+                    FlowMetrics::add(&self.metrics.bytes_fetched, data.records.len() as u64);
+                    self.forward(&part.tp, data.records, &data.aborted_transactions).await?;
+                }
+                Err(e) if e.code() == Some(ResponseError::OffsetOutOfRange) => self.out_of_range(&part.tp).await?,
+                Err(e) if e.is_retriable() => retriable_errors += 1,
+                Err(e) => {
+                    tracing::error!(flow = %flow_name(&self.settings), partition = %part.tp, error = %e, "fetch failed; partition stopped");
+                    FlowMetrics::add(&self.metrics.partitions_stopped, 1);
+                    self.partitions.remove(&part.tp);
+                }
+            }
+        }
+        if retriable_errors > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Ok(())
+    }
+
+    fn isolation(&self) -> IsolationLevel {
+        if self.settings.read_committed { IsolationLevel::ReadCommitted } else { IsolationLevel::ReadUncommitted }
+    }
+
+    async fn forward(
+        &mut self,
+        tp: &TopicPartition,
+        records: bytes::Bytes,
+        aborted: &[kwire::client::AbortedTransaction],
+    ) -> Result<(), ReplicateError> {
+        let Some(state) = self.partitions.get_mut(tp) else { return Ok(()) };
+        let ctx = TransformContext { read_committed: self.settings.read_committed, max_batch_bytes: state.max_batch_bytes };
+        let planned = plan(&ctx, state.next_offset, records, aborted)?;
+        for step in planned.steps {
+            let pending = match step {
+                Step::Produce { batches, source_last_offset, path } => {
+                    let counter = match path {
+                        Path::Forwarded => &self.metrics.batches_forwarded,
+                        Path::ReEncoded(_) => &self.metrics.batches_reencoded,
+                    };
+                    FlowMetrics::add(counter, 1);
+                    let mut futures = Vec::with_capacity(batches.len());
+                    for batch in batches {
+                        FlowMetrics::add(&self.metrics.records_replicated, batch.records_count().max(0) as u64);
+                        FlowMetrics::add(&self.metrics.bytes_produced, batch.as_bytes().len() as u64);
+                        futures.push(self.producer.send(state.target.clone(), batch).await?);
+                    }
+                    Pending::Produced(futures, source_last_offset)
+                }
+                Step::Skip { source_last_offset, .. } => {
+                    FlowMetrics::add(&self.metrics.batches_skipped, 1);
+                    Pending::Skipped(source_last_offset)
+                }
+            };
+            // A closed acker means this partition is being restarted; the rest is replayed.
+            let _ = state.acks.send(pending);
+        }
+        state.next_offset = planned.next_offset;
+        Ok(())
+    }
+
+    /// The source no longer has the offset we asked for: retention deleted it, or the topic
+    /// was re-created. Never skipped in silence.
+    async fn out_of_range(&mut self, tp: &TopicPartition) -> Result<(), ReplicateError> {
+        let bounds = log_bounds(&self.source, std::slice::from_ref(tp)).await?;
+        let Some(&(start, end)) = bounds.get(tp) else { return Ok(()) };
+        let Some(state) = self.partitions.get(tp) else { return Ok(()) };
+        match self.check_loss(tp, state.next_offset, start, end) {
+            Some(next) => {
+                if let Some(state) = self.partitions.get_mut(tp) {
+                    state.next_offset = next;
+                }
+            }
+            None => {
+                self.partitions.remove(tp);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Earliest and latest offsets of source partitions.
+async fn log_bounds(
+    source: &Client,
+    partitions: &[TopicPartition],
+) -> Result<HashMap<TopicPartition, (i64, i64)>, ReplicateError> {
+    let isolation = IsolationLevel::ReadUncommitted;
+    let request = |spec| partitions.iter().map(|tp| (tp.clone(), spec)).collect();
+    let earliest = source.list_offsets(isolation, request(OffsetSpec::Earliest)).await;
+    let mut latest = source.list_offsets(isolation, request(OffsetSpec::Latest)).await;
+    let mut out = HashMap::new();
+    for (tp, start) in earliest {
+        let end = latest.remove(&tp).ok_or(ReplicateError::TopicUnavailable {
+            cluster: source.cluster_name().to_owned(),
+            topic: tp.to_string(),
+        })??;
+        out.insert(tp, (start?.offset, end.offset));
+    }
+    Ok(out)
+}
+
+/// Writes acknowledged positions that changed since the last flush.
+async fn flush_positions(
+    store: &PositionStore,
+    producer: &IdempotentProducer,
+    acked: &Acked,
+    metrics: &FlowMetrics,
+) -> Result<(), ReplicateError> {
+    let changed: Vec<(TopicPartition, i64)> = match acked.lock() {
+        Ok(mut map) => std::mem::take(&mut *map).into_iter().collect(),
+        Err(_) => return Ok(()),
+    };
+    if changed.is_empty() {
+        return Ok(());
+    }
+    store.store(producer, &changed).await?;
+    FlowMetrics::add(&metrics.positions_stored, changed.len() as u64);
+    Ok(())
+}

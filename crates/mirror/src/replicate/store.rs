@@ -1,0 +1,194 @@
+//! The position store: Kafka Connect's offsets topic on the target (`mm2-offsets.<source>.internal`
+//! in MM2 dedicated mode), read once at start and written after the target acknowledged data.
+//! Records go to the partition Java's default partitioner picks, as Connect's producer does.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use kwire::batch::{BatchBuilder, BatchView, Record, split};
+use kwire::client::{
+    Client, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel, NewTopic,
+    OffsetSpec, TopicPartition,
+};
+use kwire::partitioner::partition_for_key;
+use kwire::protocol::ResponseError;
+
+use super::ReplicateError;
+use super::positions::{parse_position, position_key, position_value};
+
+/// Where positions of one flow live, and whose they are.
+#[derive(Debug, Clone)]
+pub struct PositionStore {
+    client: Client,
+    topic: String,
+    partitions: i32,
+    connector: String,
+    source_alias: String,
+}
+
+impl PositionStore {
+    /// Opens (creating when missing: compacted, `default_partitions`) the offsets topic.
+    pub async fn open(
+        client: Client,
+        topic: &str,
+        default_partitions: i32,
+        replication_factor: i16,
+        connector: &str,
+        source_alias: &str,
+    ) -> Result<Self, ReplicateError> {
+        let configs = [("cleanup.policy", "compact")];
+        ensure_topic(&client, topic, default_partitions, replication_factor, &configs).await?;
+        let partitions = partition_count(&client, topic).await?;
+        Ok(PositionStore {
+            client,
+            topic: topic.to_owned(),
+            partitions,
+            connector: connector.to_owned(),
+            source_alias: source_alias.to_owned(),
+        })
+    }
+
+    /// The offsets topic's name.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Reads the whole topic: the last replicated source offset per source partition of this
+    /// flow's source cluster (last record wins, as in Connect's KafkaOffsetBackingStore).
+    pub async fn load(&self) -> Result<HashMap<TopicPartition, i64>, ReplicateError> {
+        let mut positions = HashMap::new();
+        for partition in 0..self.partitions {
+            let tp = TopicPartition::new(self.topic.clone(), partition);
+            for record in read_all(&self.client, &tp).await? {
+                let Some(key) = record.key.as_deref() else { continue };
+                let Some(p) = parse_position(&self.connector, key, record.value.as_deref()) else {
+                    continue;
+                };
+                if p.cluster == self.source_alias {
+                    positions.insert(TopicPartition::new(p.topic, p.partition), p.offset);
+                }
+            }
+        }
+        positions.retain(|_, offset| *offset >= 0);
+        Ok(positions)
+    }
+
+    /// Writes positions and waits for the target's acknowledgement.
+    pub async fn store(
+        &self,
+        producer: &IdempotentProducer,
+        positions: &[(TopicPartition, i64)],
+    ) -> Result<(), ReplicateError> {
+        let mut by_partition: HashMap<i32, Vec<Record>> = HashMap::new();
+        let now = now_millis();
+        for (tp, offset) in positions {
+            let key = position_key(&self.connector, &self.source_alias, &tp.topic, tp.partition);
+            let partition = partition_for_key(&key, self.partitions);
+            let records = by_partition.entry(partition).or_default();
+            records.push(Record {
+                offset: records.len() as i64,
+                timestamp: now,
+                key: Some(Bytes::from(key)),
+                value: Some(Bytes::from(position_value(*offset))),
+                headers: Vec::new(),
+            });
+        }
+        let mut acks = Vec::new();
+        for (partition, records) in by_partition {
+            let batch = BatchView::new(BatchBuilder::default().build(&records)?)?;
+            let tp = TopicPartition::new(self.topic.clone(), partition);
+            acks.push(producer.send(tp, batch).await?);
+        }
+        for ack in acks {
+            ack.await?;
+        }
+        Ok(())
+    }
+}
+
+/// Creates `topic` unless it exists. Kafka answers TOPIC_ALREADY_EXISTS for a topic that exists.
+pub(crate) async fn ensure_topic(
+    client: &Client,
+    topic: &str,
+    partitions: i32,
+    replication_factor: i16,
+    configs: &[(&str, &str)],
+) -> Result<(), ReplicateError> {
+    let mut new = NewTopic::new(topic, partitions, replication_factor);
+    new.configs = configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    for (name, result) in client.create_topics(vec![new], false).await? {
+        match result {
+            Ok(()) => tracing::info!(cluster = client.cluster_name(), topic = %name, "created topic"),
+            Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32, ReplicateError> {
+    for _ in 0..50 {
+        let md = client.metadata(Some(&[topic.to_owned()])).await?;
+        if let Some(t) = md.topic(topic).filter(|t| t.error.is_none() && !t.partitions.is_empty()) {
+            return Ok(t.partitions.len() as i32);
+        }
+        // A topic just created may take a moment to appear in every broker's metadata.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(ReplicateError::TopicUnavailable {
+        cluster: client.cluster_name().to_owned(),
+        topic: topic.to_owned(),
+    })
+}
+
+/// Every record of one partition, from its log start to its current end.
+async fn read_all(client: &Client, tp: &TopicPartition) -> Result<Vec<Record>, ReplicateError> {
+    let isolation = IsolationLevel::ReadUncommitted;
+    let spec = |s| vec![(tp.clone(), s)];
+    let start = listed(client.list_offsets(isolation, spec(OffsetSpec::Earliest)).await, tp)?;
+    let end = listed(client.list_offsets(isolation, spec(OffsetSpec::Latest)).await, tp)?;
+    let options = FetchOptions { max_wait: Duration::from_millis(100), ..Default::default() };
+    let mut records = Vec::new();
+    let mut offset = start;
+    while offset < end {
+        let request =
+            FetchPartition { tp: tp.clone(), offset, max_bytes: 1 << 20, current_leader_epoch: None };
+        let fetched = client.fetch(&options, vec![request]).await?;
+        let Some(part) = fetched.into_iter().next() else { continue };
+        let data = part.result?;
+        let before = offset;
+        for batch in split(data.records) {
+            let kwire::batch::Batch::V2(b) = batch? else { continue };
+            offset = offset.max(b.last_offset() + 1);
+            if !b.is_control() {
+                records.extend(b.records()?.into_iter().filter(|r| r.offset >= before));
+            }
+        }
+        if offset == before {
+            // Nothing complete came back (the log ends in a hole): stop at what is readable.
+            break;
+        }
+    }
+    Ok(records)
+}
+
+fn listed(
+    mut answers: std::collections::BTreeMap<TopicPartition, kwire::error::Result<kwire::client::ListedOffset>>,
+    tp: &TopicPartition,
+) -> Result<i64, ReplicateError> {
+    match answers.remove(tp) {
+        Some(r) => Ok(r?.offset),
+        None => Err(ReplicateError::TopicUnavailable {
+            cluster: String::new(),
+            topic: tp.to_string(),
+        }),
+    }
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
