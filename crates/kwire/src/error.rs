@@ -77,6 +77,14 @@ pub enum Error {
         /// Partition.
         partition: i32,
     },
+    /// A request must go to a broker that current metadata does not list.
+    #[error("cluster '{cluster}': broker {node_id} is not in the cluster metadata")]
+    UnknownBroker {
+        /// The cluster alias.
+        cluster: Arc<str>,
+        /// The broker id.
+        node_id: i32,
+    },
     /// No broker answered: every known and bootstrap address failed.
     #[error("cluster '{cluster}': no broker reachable ({last})")]
     NoBrokerReachable {
@@ -96,6 +104,20 @@ pub enum Error {
         elapsed: Duration,
         /// The last error seen.
         last: Box<Error>,
+    },
+    /// The idempotent producer did not write this send because an earlier send to the same
+    /// partition failed; later sends start a fresh sequence. Re-send from the last
+    /// acknowledged position once the cause is handled.
+    #[error(
+        "cluster '{cluster}': send to {partition} not written because an earlier one failed: {cause}"
+    )]
+    ProduceAborted {
+        /// The cluster alias.
+        cluster: Arc<str>,
+        /// The partition, as `topic-partition`.
+        partition: String,
+        /// The earlier failure.
+        cause: Box<Error>,
     },
     /// The caller asked for something kwire cannot send.
     #[error("invalid argument: {0}")]
@@ -120,11 +142,14 @@ impl Error {
         match self {
             Error::Connection(e) => e.is_retriable(),
             Error::Server(e) => e.action().is_retriable(),
-            Error::NoLeader { .. } | Error::NoBrokerReachable { .. } => true,
+            Error::NoLeader { .. }
+            | Error::UnknownBroker { .. }
+            | Error::NoBrokerReachable { .. } => true,
             Error::RetriesExhausted { last, .. } => last.is_retriable(),
-            Error::InvalidArgument(_) | Error::UnexpectedResponse { .. } | Error::Closed(_) => {
-                false
-            }
+            Error::InvalidArgument(_)
+            | Error::UnexpectedResponse { .. }
+            | Error::Closed(_)
+            | Error::ProduceAborted { .. } => false,
         }
     }
 
@@ -132,7 +157,7 @@ impl Error {
     pub fn needs_metadata_refresh(&self) -> bool {
         match self {
             Error::Server(e) => e.action() == ErrorAction::RefreshMetadata,
-            Error::NoLeader { .. } => true,
+            Error::NoLeader { .. } | Error::UnknownBroker { .. } => true,
             // A broken connection may mean the broker moved or died.
             Error::Connection(e) => e.is_retriable(),
             _ => false,
@@ -164,6 +189,7 @@ impl From<ServerError> for Error {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

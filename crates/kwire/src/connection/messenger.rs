@@ -442,6 +442,7 @@ async fn write_frames(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use bytes::BufMut;

@@ -168,6 +168,7 @@ impl ServerCertVerifier for ChainOnlyVerifier {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -115,6 +115,7 @@ impl AsyncWrite for Transport {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::host_of;
 

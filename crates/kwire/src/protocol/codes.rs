@@ -69,6 +69,7 @@ pub fn is_retriable_code(code: ResponseError) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use ResponseError as E;

@@ -51,7 +51,7 @@ pub fn encode_request<R: KafkaRequest>(
 pub fn frame_length(prefix: [u8; 4]) -> Result<usize, ProtocolError> {
     let len = i32::from_be_bytes(prefix);
     match usize::try_from(len) {
-        Ok(n) if n <= MAX_FRAME_BYTES && n >= 4 => Ok(n),
+        Ok(n) if (4..=MAX_FRAME_BYTES).contains(&n) => Ok(n),
         _ => Err(ProtocolError::FrameTooLarge {
             len: i64::from(len),
             max: MAX_FRAME_BYTES,
@@ -97,6 +97,7 @@ fn decode_error<E: Display>(api: ApiKey, version: i16) -> impl Fn(E) -> Protocol
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use kafka_protocol::messages::{ApiVersionsRequest, MetadataRequest};

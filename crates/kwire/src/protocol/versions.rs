@@ -94,6 +94,7 @@ impl BrokerVersions {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use kafka_protocol::messages::api_versions_response::ApiVersion;

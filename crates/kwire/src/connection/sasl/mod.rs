@@ -141,6 +141,7 @@ fn redact(text: &str, password: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::redact;
 

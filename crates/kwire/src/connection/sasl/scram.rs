@@ -199,6 +199,7 @@ fn parse_server_first(msg: &str) -> Result<(String, Vec<u8>, u32), ScramError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
