@@ -159,7 +159,14 @@ impl Client {
         &self,
         groups: Vec<String>,
     ) -> BTreeMap<String, Result<GroupDescription>> {
-        retry::routed(self.inner(), "describe groups", groups, describe_at).await
+        retry::routed(
+            self.inner(),
+            "describe groups",
+            groups,
+            Error::is_retriable,
+            describe_at,
+        )
+        .await
     }
 
     /// A group's committed offsets, for all partitions (`None`) or the given ones. Partitions

@@ -72,6 +72,7 @@ impl Client {
             self.inner(),
             "list offsets",
             partitions,
+            Error::is_retriable,
             move |inner, leader, items| list_from(inner, leader, isolation, items),
         )
         .await

@@ -12,9 +12,8 @@ use kafka_protocol::messages::{
     ApiKey, ProduceRequest, ProduceResponse, TopicName, TransactionalId,
 };
 use kafka_protocol::protocol::StrBytes;
-use tokio::task::JoinSet;
 
-use super::{Client, Inner, TopicPartition, millis};
+use super::{Client, Inner, TopicPartition, millis, retry};
 use crate::error::{Error, Result};
 
 /// `acks`.
@@ -60,13 +59,23 @@ impl Default for ProduceOptions {
     }
 }
 
-/// Batches for one partition: one or more complete v2 record batches, back to back.
+/// The batch for one partition. Produce v3+ accepts exactly one v2 record batch per partition
+/// per request (the broker answers INVALID_RECORD otherwise), so kwire checks that up front.
 #[derive(Debug, Clone)]
 pub struct ProducePartition {
     /// Target partition.
     pub tp: TopicPartition,
-    /// The encoded batches.
+    /// One encoded record batch.
     pub records: Bytes,
+}
+
+/// Whether `records` is exactly one batch, judged by its length field.
+fn is_single_batch(records: &[u8]) -> bool {
+    records
+        .get(8..12)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .and_then(|b| usize::try_from(i32::from_be_bytes(b)).ok())
+        .is_some_and(|len| len + 12 == records.len())
 }
 
 /// A broker's acknowledgement for one partition.
@@ -90,37 +99,90 @@ pub struct ProducedPartition {
     pub result: Result<ProduceAck>,
 }
 
+impl retry::Routed for ProducePartition {
+    type Key = TopicPartition;
+    fn key(&self) -> TopicPartition {
+        self.tp.clone()
+    }
+    fn route(&self) -> retry::RouteTo<'_> {
+        retry::RouteTo::Leader(&self.tp)
+    }
+}
+
+/// Errors after which the broker certainly did not append the batch, so sending it again
+/// cannot duplicate it. Timeouts and broken connections are not among them.
+fn surely_not_written(e: &Error) -> bool {
+    use crate::connection::ConnectionError as C;
+    match e {
+        Error::NoLeader { .. } | Error::UnknownBroker { .. } | Error::NoBrokerReachable { .. } => {
+            true
+        }
+        Error::Connection(C::Connect { .. } | C::ConnectTimeout { .. }) => true,
+        _ => matches!(
+            e.code(),
+            Some(
+                ResponseError::NotLeaderOrFollower
+                    | ResponseError::LeaderNotAvailable
+                    | ResponseError::UnknownTopicOrPartition
+                    | ResponseError::FencedLeaderEpoch
+                    | ResponseError::UnknownLeaderEpoch
+                    | ResponseError::ReplicaNotAvailable
+                    | ResponseError::NotEnoughReplicas
+                    | ResponseError::KafkaStorageError
+            )
+        ),
+    }
+}
+
 impl Client {
-    /// Sends batches to partition leaders, one request per leader, in parallel; a single
-    /// attempt (see [`IdempotentProducer`](super::IdempotentProducer) for retries).
+    /// Sends one batch per partition to the partition leaders, one request per leader, in
+    /// parallel. Partitions rejected in a way that proves nothing was written (leader moved,
+    /// not enough replicas, ...) are retried until the API timeout; errors that leave the
+    /// outcome unknown (timeouts, lost connections) are returned, since a blind resend could
+    /// duplicate data — use [`IdempotentProducer`](super::IdempotentProducer) for that.
     pub async fn produce(
         &self,
         options: &ProduceOptions,
         partitions: Vec<ProducePartition>,
     ) -> Vec<ProducedPartition> {
-        let inner = self.inner();
-        let mut results = Vec::with_capacity(partitions.len());
-        let mut by_leader: BTreeMap<i32, Vec<ProducePartition>> = BTreeMap::new();
+        let mut results = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut valid = Vec::with_capacity(partitions.len());
         for p in partitions {
-            match inner.leader_for(&p.tp.topic, p.tp.partition).await {
-                Ok((leader, _)) => by_leader.entry(leader).or_default().push(p),
-                Err(e) => results.push(ProducedPartition {
+            let problem = if !is_single_batch(&p.records) {
+                Some("must carry exactly one record batch")
+            } else if !seen.insert(p.tp.clone()) {
+                Some("appears twice in one produce call")
+            } else {
+                None
+            };
+            match problem {
+                Some(why) => results.push(ProducedPartition {
+                    result: Err(Error::InvalidArgument(format!(
+                        "produce to {}: {why}",
+                        p.tp
+                    ))),
                     tp: p.tp,
-                    result: Err(e),
                 }),
+                None => valid.push(p),
             }
         }
-        let mut tasks = JoinSet::new();
-        for (leader, parts) in by_leader {
-            let inner = inner.clone();
-            let options = options.clone();
-            tasks.spawn(async move { produce_to(&inner, leader, &options, parts).await });
-        }
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(batch) = joined {
-                results.extend(batch);
-            }
-        }
+        let options = options.clone();
+        let done = retry::routed(
+            self.inner(),
+            "produce",
+            valid,
+            surely_not_written,
+            move |inner, leader, parts| {
+                let options = options.clone();
+                async move { produce_to(&inner, leader, &options, parts).await }
+            },
+        )
+        .await;
+        results.extend(
+            done.into_iter()
+                .map(|(tp, result)| ProducedPartition { tp, result }),
+        );
         results
     }
 }
@@ -130,12 +192,12 @@ async fn produce_to(
     leader: i32,
     options: &ProduceOptions,
     parts: Vec<ProducePartition>,
-) -> Vec<ProducedPartition> {
+) -> Vec<(ProducePartition, Result<ProduceAck>)> {
     let tps: Vec<TopicPartition> = parts.iter().map(|p| p.tp.clone()).collect();
     let sent = async {
         let conn = inner.broker_connection(leader).await?;
         let version = conn.negotiate(ApiKey::Produce)?;
-        let data = parts.into_iter().map(|p| (p.tp, p.records));
+        let data = parts.iter().map(|p| (p.tp.clone(), p.records.clone()));
         let req = request(options, data);
         if options.acks == Acks::None {
             conn.send_without_response(&req, version)?;
@@ -159,10 +221,7 @@ async fn produce_to(
     {
         inner.metadata.invalidate();
     }
-    tps.into_iter()
-        .zip(results)
-        .map(|(tp, result)| ProducedPartition { tp, result })
-        .collect()
+    parts.into_iter().zip(results).collect()
 }
 
 fn no_ack() -> ProduceAck {

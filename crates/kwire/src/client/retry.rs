@@ -123,11 +123,13 @@ pub(crate) trait Routed: Send + 'static {
 }
 
 /// Sends items to the broker each must go to (one call per broker, in parallel) and retries
-/// the items that failed retriably, until `api_timeout`. Every item ends with its own result.
+/// the items whose errors pass `retry_if`, until `api_timeout`. Every item ends with its own
+/// result.
 pub(crate) async fn routed<K, T, F, Fut>(
     inner: &Arc<Inner>,
     operation: &'static str,
     items: Vec<K>,
+    retry_if: fn(&Error) -> bool,
     send: F,
 ) -> BTreeMap<K::Key, Result<T>>
 where
@@ -147,7 +149,7 @@ where
         for item in pending.drain(..) {
             match inner.route(item.route()).await {
                 Ok(node) => by_broker.entry(node).or_default().push(item),
-                Err(e) if e.is_retriable() => retry.push((item, e)),
+                Err(e) if retry_if(&e) => retry.push((item, e)),
                 Err(e) => {
                     done.insert(item.key(), Err(e));
                 }
@@ -161,7 +163,7 @@ where
             let Ok(results) = joined else { continue };
             for (item, result) in results {
                 match result {
-                    Err(e) if e.is_retriable() => {
+                    Err(e) if retry_if(&e) => {
                         inner.forget_route(item.route(), &e);
                         retry.push((item, e));
                     }

@@ -468,3 +468,7 @@ mod tests {
         assert!(take_frame(&mut buf).is_err());
     }
 }
+
+#[cfg(test)]
+#[path = "messenger_tests.rs"]
+mod io_tests;

@@ -4,7 +4,8 @@
 //!
 //! Why "five batches": a broker remembers the last five batches of each producer per
 //! partition (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`) and recognises a resend only among
-//! those. kwire therefore counts its window in batches, not requests.
+//! those. Produce v3+ carries exactly one batch per partition per request, so the window is
+//! five requests per partition.
 
 mod worker;
 
@@ -35,7 +36,7 @@ pub struct ProducerConfig {
     pub delivery_timeout: Duration,
     /// How long the broker may wait for replication (the request's `timeout_ms`).
     pub ack_timeout: Duration,
-    /// Unacknowledged batches per partition, at most [`MAX_IN_FLIGHT_BATCHES`].
+    /// Unacknowledged batches (= requests) per partition, at most [`MAX_IN_FLIGHT_BATCHES`].
     pub max_in_flight_batches: usize,
     /// Sends queued per partition before [`IdempotentProducer::send`] waits (backpressure).
     pub max_queued_sends: usize,
@@ -57,8 +58,7 @@ impl Default for ProducerConfig {
 pub struct Delivery {
     /// The partition.
     pub tp: TopicPartition,
-    /// Offset of the first record of the first batch (-1 if an old broker reported only
-    /// "duplicate"). Batches follow each other densely.
+    /// Offset of the batch's first record (-1 if an old broker reported only "duplicate").
     pub base_offset: i64,
     /// Broker time, when the topic uses LogAppendTime.
     pub log_append_time: Option<i64>,
@@ -68,7 +68,7 @@ pub struct Delivery {
     pub producer_epoch: i16,
     /// Sequence number of the first record.
     pub base_sequence: i32,
-    /// Offsets consumed (sum of `last_offset_delta + 1` over the batches).
+    /// Offsets (and sequence numbers) the batch spans: `last_offset_delta + 1`.
     pub record_count: i32,
 }
 
@@ -133,21 +133,22 @@ impl IdempotentProducer {
         self.shared.initial.0
     }
 
-    /// Queues batches for one partition and returns a future for their acknowledgement.
+    /// Queues one batch for a partition and returns a future for its acknowledgement.
     ///
-    /// All batches go in one request; at most `max_in_flight_batches` per call. Producer id,
-    /// epoch and sequence numbers are written into each batch header (CRC recomputed); the
-    /// transactional bit is cleared. Waits only when the partition's queue is full.
-    pub async fn send(
-        &self,
-        tp: TopicPartition,
-        batches: Vec<BatchView>,
-    ) -> Result<DeliveryFuture> {
-        let records = validate(&batches, self.shared.config.max_in_flight_batches)?;
+    /// Producer id, epoch and sequence number are written into the batch header (CRC
+    /// recomputed) and the transactional bit is cleared. Batches of one partition are written
+    /// in call order. Waits only when the partition's queue is full.
+    pub async fn send(&self, tp: TopicPartition, batch: BatchView) -> Result<DeliveryFuture> {
+        let delta = batch.last_offset_delta();
+        if delta < 0 {
+            return Err(Error::InvalidArgument(format!(
+                "batch for {tp} has lastOffsetDelta {delta}"
+            )));
+        }
         let (ack, rx) = oneshot::channel();
         let job = Job {
-            batches,
-            records,
+            batch,
+            records: delta + 1,
             ack,
             enqueued: Instant::now(),
         };
@@ -157,6 +158,19 @@ impl IdempotentProducer {
             .await
             .map_err(|_| Error::Closed("idempotent producer"))?;
         Ok(DeliveryFuture { rx })
+    }
+
+    /// Queues several batches for a partition, in order; one future per batch.
+    pub async fn send_all(
+        &self,
+        tp: TopicPartition,
+        batches: Vec<BatchView>,
+    ) -> Result<Vec<DeliveryFuture>> {
+        let mut out = Vec::with_capacity(batches.len());
+        for b in batches {
+            out.push(self.send(tp.clone(), b).await?);
+        }
+        Ok(out)
     }
 
     /// Stops accepting sends, lets every queued batch finish, then returns.
@@ -191,27 +205,6 @@ impl IdempotentProducer {
         map.insert(tp.clone(), (tx.clone(), handle));
         tx
     }
-}
-
-/// Sequence numbers consumed by the batches, after checking the call is sendable.
-fn validate(batches: &[BatchView], max_batches: usize) -> Result<i32> {
-    if batches.is_empty() || batches.len() > max_batches {
-        return Err(Error::InvalidArgument(format!(
-            "a send carries 1..={max_batches} batches, got {}",
-            batches.len()
-        )));
-    }
-    let mut total: i64 = 0;
-    for b in batches {
-        let delta = b.last_offset_delta();
-        if delta < 0 {
-            return Err(Error::InvalidArgument(format!(
-                "batch with lastOffsetDelta {delta}"
-            )));
-        }
-        total += i64::from(delta) + 1;
-    }
-    i32::try_from(total).map_err(|_| Error::InvalidArgument("too many records in one send".into()))
 }
 
 /// InitProducerId without transactional id: any broker allocates an id, epoch 0.

@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 /// One `send` call.
 #[derive(Debug)]
 pub(crate) struct Job {
-    pub(crate) batches: Vec<BatchView>,
+    pub(crate) batch: BatchView,
     pub(crate) records: i32,
     pub(crate) ack: oneshot::Sender<Result<Delivery>>,
     pub(crate) enqueued: Instant,
@@ -176,17 +176,7 @@ impl Worker {
     }
 
     fn window_has_room(&self) -> bool {
-        let on_wire: usize = self
-            .entries
-            .iter()
-            .take(self.in_flight.len())
-            .map(|e| e.job.batches.len())
-            .sum();
-        let next = self
-            .entries
-            .get(self.in_flight.len())
-            .map_or(0, |e| e.job.batches.len());
-        on_wire == 0 || on_wire + next <= self.shared.config.max_in_flight_batches
+        self.in_flight.len() < self.shared.config.max_in_flight_batches
     }
 
     /// Puts the next entry on the wire. `Ok(false)`: the leader's connection changed while
@@ -228,23 +218,18 @@ impl Worker {
         Ok(true)
     }
 
-    /// The batches of `entry` with our producer id, epoch and sequence numbers.
+    /// The batch of `entry` with our producer id, epoch and sequence number (CRC redone).
     fn assemble(&self, entry: &Entry) -> bytes::Bytes {
-        let size = entry.job.batches.iter().map(|b| b.as_bytes().len()).sum();
-        let mut out = BytesMut::with_capacity(size);
-        let mut sequence = entry.base_sequence;
-        for batch in &entry.job.batches {
-            let rw = HeaderRewrite {
-                base_offset: Some(0),
-                partition_leader_epoch: Some(-1),
-                producer_id: Some(self.producer_id),
-                producer_epoch: Some(self.epoch),
-                base_sequence: Some(sequence),
-                transactional: Some(false),
-            };
-            append_rewritten(&mut out, batch, &rw);
-            sequence = seq_add(sequence, batch.last_offset_delta() + 1);
-        }
+        let mut out = BytesMut::with_capacity(entry.job.batch.as_bytes().len());
+        let rw = HeaderRewrite {
+            base_offset: Some(0),
+            partition_leader_epoch: Some(-1),
+            producer_id: Some(self.producer_id),
+            producer_epoch: Some(self.epoch),
+            base_sequence: Some(entry.base_sequence),
+            transactional: Some(false),
+        };
+        append_rewritten(&mut out, &entry.job.batch, &rw);
         out.freeze()
     }
 
