@@ -203,10 +203,8 @@ async fn produce_to(
             conn.send_without_response(&req, version)?;
             return Ok(None);
         }
-        let resp = conn
-            .start(&req, version, inner.config.request_timeout)?
-            .wait()
-            .await?;
+        let timeout = response_timeout(inner.config.request_timeout, options.timeout);
+        let resp = conn.start(&req, version, timeout)?.wait().await?;
         Ok::<_, Error>(Some((conn.endpoint().node_id, resp)))
     }
     .await;
@@ -222,6 +220,12 @@ async fn produce_to(
         inner.metadata.invalidate();
     }
     parts.into_iter().zip(results).collect()
+}
+
+/// How long to wait for a Produce response: the broker may legitimately wait the request's own
+/// `timeout_ms` for replication before answering, so never give up before that.
+pub(crate) fn response_timeout(request_timeout: Duration, ack_timeout: Duration) -> Duration {
+    request_timeout.max(ack_timeout + Duration::from_secs(5))
 }
 
 fn no_ack() -> ProduceAck {

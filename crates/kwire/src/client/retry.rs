@@ -89,23 +89,6 @@ where
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_caps() {
-        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
-        let d: Vec<_> = (0..6).map(|_| b.next_delay()).collect();
-        assert!(d[0] >= Duration::from_millis(80) && d[0] <= Duration::from_millis(120));
-        assert!(d[2] >= Duration::from_millis(320) && d[2] <= Duration::from_millis(480));
-        assert!(d[5] <= Duration::from_millis(1200));
-        b.reset();
-        assert!(b.next_delay() <= Duration::from_millis(120));
-    }
-}
-
 /// Where a routed request must go.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum RouteTo<'a> {
@@ -141,55 +124,120 @@ where
     let start = Instant::now();
     let deadline = start + inner.config.api_timeout;
     let mut backoff = Backoff::new(inner.config.retry_backoff, inner.config.retry_backoff_max);
-    let mut done = BTreeMap::new();
+    let mut round = Round {
+        done: BTreeMap::new(),
+        retry: Vec::new(),
+        retry_if,
+    };
     let mut pending = items;
     loop {
-        let mut retry: Vec<(K, Error)> = Vec::new();
-        let mut by_broker: BTreeMap<i32, Vec<K>> = BTreeMap::new();
-        for item in pending.drain(..) {
-            match inner.route(item.route()).await {
-                Ok(node) => by_broker.entry(node).or_default().push(item),
-                Err(e) if retry_if(&e) => retry.push((item, e)),
-                Err(e) => {
-                    done.insert(item.key(), Err(e));
-                }
-            }
-        }
-        let mut tasks = JoinSet::new();
-        for (node, group) in by_broker {
-            tasks.spawn(send(inner.clone(), node, group));
-        }
-        while let Some(joined) = tasks.join_next().await {
-            let Ok(results) = joined else { continue };
-            for (item, result) in results {
-                match result {
-                    Err(e) if retry_if(&e) => {
-                        inner.forget_route(item.route(), &e);
-                        retry.push((item, e));
-                    }
-                    other => {
-                        done.insert(item.key(), other);
-                    }
-                }
-            }
-        }
-        if retry.is_empty() {
-            return done;
+        let by_broker = round.route(inner, pending).await;
+        round.dispatch(inner, by_broker, &send).await;
+        if round.retry.is_empty() {
+            return round.done;
         }
         let delay = backoff.next_delay();
         if Instant::now() + delay >= deadline {
-            for (item, last) in retry {
+            for (item, last) in std::mem::take(&mut round.retry) {
                 let err = Error::RetriesExhausted {
                     cluster: inner.cluster.clone(),
                     operation,
                     elapsed: start.elapsed(),
                     last: Box::new(last),
                 };
-                done.insert(item.key(), Err(err));
+                round.done.insert(item.key(), Err(err));
             }
-            return done;
+            return round.done;
         }
         tokio::time::sleep(delay).await;
-        pending = retry.into_iter().map(|(item, _)| item).collect();
+        pending = round.retry.drain(..).map(|(item, _)| item).collect();
+    }
+}
+
+/// The state of [`routed`] between rounds: finished items and items to try again.
+struct Round<K: Routed, T> {
+    done: BTreeMap<K::Key, Result<T>>,
+    retry: Vec<(K, Error)>,
+    retry_if: fn(&Error) -> bool,
+}
+
+impl<K: Routed, T: Send + 'static> Round<K, T> {
+    /// Groups items by destination broker; routing failures finish or postpone items.
+    async fn route(&mut self, inner: &Inner, items: Vec<K>) -> BTreeMap<i32, Vec<K>> {
+        let mut by_broker: BTreeMap<i32, Vec<K>> = BTreeMap::new();
+        for item in items {
+            match inner.route(item.route()).await {
+                Ok(node) => by_broker.entry(node).or_default().push(item),
+                Err(e) => self.settle(inner, item, Err(e)),
+            }
+        }
+        by_broker
+    }
+
+    /// One call per broker, in parallel.
+    async fn dispatch<F, Fut>(
+        &mut self,
+        inner: &Arc<Inner>,
+        by_broker: BTreeMap<i32, Vec<K>>,
+        send: &F,
+    ) where
+        F: Fn(Arc<Inner>, i32, Vec<K>) -> Fut,
+        Fut: Future<Output = Vec<(K, Result<T>)>> + Send + 'static,
+    {
+        let mut tasks = JoinSet::new();
+        let mut keys_of_task = std::collections::HashMap::new();
+        for (node, group) in by_broker {
+            let keys: Vec<K::Key> = group.iter().map(Routed::key).collect();
+            let handle = tasks.spawn(send(inner.clone(), node, group));
+            keys_of_task.insert(handle.id(), keys);
+        }
+        while let Some(joined) = tasks.join_next_with_id().await {
+            match joined {
+                Ok((_, results)) => {
+                    for (item, result) in results {
+                        self.settle(inner, item, result);
+                    }
+                }
+                // A panicked task is a kwire bug; still give each of its items an answer.
+                Err(e) => {
+                    for key in keys_of_task.remove(&e.id()).unwrap_or_default() {
+                        let err = Error::UnexpectedResponse {
+                            cluster: inner.cluster.clone(),
+                            detail: format!("request task failed: {e}"),
+                        };
+                        self.done.insert(key, Err(err));
+                    }
+                }
+            }
+        }
+    }
+
+    fn settle(&mut self, inner: &Inner, item: K, result: Result<T>) {
+        match result {
+            Err(e) if (self.retry_if)(&e) => {
+                inner.forget_route(item.route(), &e);
+                self.retry.push((item, e));
+            }
+            other => {
+                self.done.insert(item.key(), other);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        let d: Vec<_> = (0..6).map(|_| b.next_delay()).collect();
+        assert!(d[0] >= Duration::from_millis(80) && d[0] <= Duration::from_millis(120));
+        assert!(d[2] >= Duration::from_millis(320) && d[2] <= Duration::from_millis(480));
+        assert!(d[5] <= Duration::from_millis(1200));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(120));
     }
 }

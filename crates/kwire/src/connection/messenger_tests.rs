@@ -122,3 +122,58 @@ async fn an_idle_connection_is_closed() {
     let mut buf = [0u8; 1];
     assert_eq!(server.read(&mut buf).await.unwrap(), 0);
 }
+
+/// Reads one request frame and returns (api version, correlation id).
+async fn read_versioned(server: &mut TcpStream) -> (i16, i32) {
+    let len = server.read_i32().await.unwrap() as usize;
+    let mut body = vec![0u8; len];
+    server.read_exact(&mut body).await.unwrap();
+    let version = i16::from_be_bytes(body[2..4].try_into().unwrap());
+    (version, i32::from_be_bytes(body[4..8].try_into().unwrap()))
+}
+
+/// ApiVersions body in v0 layout (v1/v2 append a throttle time).
+fn versions_body(error_code: i16, keys: &[(i16, i16, i16)], throttle: bool) -> BytesMut {
+    let mut b = BytesMut::new();
+    b.put_i16(error_code);
+    b.put_i32(keys.len() as i32);
+    for (k, min, max) in keys {
+        b.put_i16(*k);
+        b.put_i16(*min);
+        b.put_i16(*max);
+    }
+    if throttle {
+        b.put_i32(0);
+    }
+    b
+}
+
+async fn reply(server: &mut TcpStream, correlation_id: i32, body: BytesMut) {
+    let mut frame = BytesMut::new();
+    frame.put_i32(4 + body.len() as i32);
+    frame.put_i32(correlation_id);
+    frame.put_slice(&body);
+    server.write_all(&frame).await.unwrap();
+}
+
+/// A broker without ApiVersions v3 answers UNSUPPORTED_VERSION in v0 layout with its range;
+/// kwire then asks again with the highest version both know (KIP-511).
+#[tokio::test]
+async fn api_versions_falls_back_for_older_brokers() {
+    let (m, mut server) = pair(Duration::from_secs(60), Duration::from_secs(5)).await;
+    let peer = tokio::spawn(async move {
+        let (v, id) = read_versioned(&mut server).await;
+        assert_eq!(v, 3);
+        reply(&mut server, id, versions_body(35, &[(18, 0, 2)], false)).await;
+        let (v, id) = read_versioned(&mut server).await;
+        assert_eq!(v, 2);
+        let keys = [(18, 0, 2), (1, 4, 11), (0, 3, 9)];
+        reply(&mut server, id, versions_body(0, &keys, true)).await;
+        server
+    });
+    let versions = super::super::api_versions(&m).await.unwrap();
+    assert_eq!(versions.negotiate(ApiKey::Fetch).unwrap(), 11);
+    assert_eq!(versions.negotiate(ApiKey::Produce).unwrap(), 9);
+    assert!(versions.negotiate(ApiKey::Metadata).is_err());
+    peer.await.unwrap();
+}

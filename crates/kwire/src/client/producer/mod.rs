@@ -188,6 +188,13 @@ impl IdempotentProducer {
         }
     }
 
+    fn workers(&self) -> std::sync::MutexGuard<'_, HashMap<TopicPartition, WorkerHandle>> {
+        self.shared
+            .workers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     fn worker(&self, tp: &TopicPartition) -> mpsc::Sender<Job> {
         let mut map = self
             .shared
@@ -204,6 +211,14 @@ impl IdempotentProducer {
         let handle = tokio::spawn(worker.run());
         map.insert(tp.clone(), (tx.clone(), handle));
         tx
+    }
+}
+
+impl Drop for IdempotentProducer {
+    fn drop(&mut self) {
+        // Workers hold the shared state, so only dropping their queues lets them finish what
+        // is queued and exit.
+        self.workers().clear();
     }
 }
 

@@ -21,7 +21,7 @@ use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 
 use super::super::batch_shim::{BatchView, HeaderRewrite, append_rewritten}; // TEMPORARY: crate::batch
-use super::super::produce::{self, Acks, ProduceAck, ProduceOptions};
+use super::super::produce::{self, Acks, ProduceAck, ProduceOptions, response_timeout};
 use super::super::retry::Backoff;
 use super::super::{Inner, TopicPartition};
 use super::{Delivery, Shared, init_producer_id};
@@ -204,7 +204,8 @@ impl Worker {
         };
         let req = produce::request(&options, [(self.tp.clone(), records)]);
         let version = conn.negotiate(ApiKey::Produce)?;
-        let pending = conn.start(&req, version, self.inner.config.request_timeout)?;
+        let timeout = response_timeout(self.inner.config.request_timeout, options.timeout);
+        let pending = conn.start(&req, version, timeout)?;
         let (inner, tp, broker) = (self.inner.clone(), self.tp.clone(), conn.endpoint().node_id);
         self.in_flight.push_back(tokio::spawn(async move {
             let resp = pending.wait().await?;
