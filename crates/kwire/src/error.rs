@@ -142,9 +142,8 @@ impl Error {
         match self {
             Error::Connection(e) => e.is_retriable(),
             Error::Server(e) => e.action().is_retriable(),
-            Error::NoLeader { .. }
-            | Error::UnknownBroker { .. }
-            | Error::NoBrokerReachable { .. } => true,
+            Error::NoLeader { .. } | Error::UnknownBroker { .. } => true,
+            Error::NoBrokerReachable { last, .. } => last.is_retriable(),
             Error::RetriesExhausted { last, .. } => last.is_retriable(),
             Error::InvalidArgument(_)
             | Error::UnexpectedResponse { .. }

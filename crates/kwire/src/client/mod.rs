@@ -92,6 +92,12 @@ impl Client {
     /// Connects to the cluster: opens a bootstrap connection (TLS and SASL included) and loads
     /// the broker list. Bad credentials or certificates fail here, once, without retries.
     pub async fn connect(config: ClientConfig) -> Result<Self> {
+        if config.bootstrap_servers.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "cluster '{}': bootstrap_servers is empty",
+                config.cluster_name
+            )));
+        }
         let config = Arc::new(config);
         let connector = Connector::new(config.clone())?;
         let inner = Arc::new(Inner {

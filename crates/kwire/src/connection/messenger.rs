@@ -197,7 +197,8 @@ impl Messenger {
     }
 
     /// Queues a request now and returns a handle to its response. Requests reach the wire in
-    /// the order of `start` calls, which the idempotent producer relies on.
+    /// the order of `start` calls that follow one another (as one task's do), which the
+    /// idempotent producer relies on.
     pub fn start<R: KafkaRequest>(
         self: &Arc<Self>,
         req: &R,
@@ -237,16 +238,26 @@ impl Messenger {
         version: i16,
         reply: Option<oneshot::Sender<Reply>>,
     ) -> Result<i32, ConnectionError> {
-        // Hold the lock across encoding and queueing so correlation ids and wire order agree
-        // and no request can slip in after the connection was poisoned.
+        let id = {
+            let mut st = self.shared.state();
+            if let Some(err) = &st.poisoned {
+                return Err(err.clone());
+            }
+            let id = st.next_correlation_id;
+            st.next_correlation_id = id.wrapping_add(1);
+            id
+        };
+        // Encode outside the lock: a produce request can be megabytes. Kafka does not need
+        // correlation ids in increasing order, and each caller's own requests still reach
+        // the wire in the order of its calls.
+        let frame = protocol::encode_request(req, version, id, &self.client_id)
+            .map_err(|source| self.protocol_error(source))?;
+        // Register and queue under the lock: the reader cannot see the response before the
+        // entry exists, and a poisoning in between is noticed instead of leaving an orphan.
         let mut st = self.shared.state();
         if let Some(err) = &st.poisoned {
             return Err(err.clone());
         }
-        let id = st.next_correlation_id;
-        st.next_correlation_id = id.wrapping_add(1);
-        let frame = protocol::encode_request(req, version, id, &self.client_id)
-            .map_err(|source| self.protocol_error(source))?;
         if self.frames.send(frame).is_err() {
             return Err(ConnectionError::Closed {
                 endpoint: self.endpoint.clone(),
