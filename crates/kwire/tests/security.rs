@@ -13,7 +13,8 @@ use kwire::client::{
     PatternType, ProduceOptions, ProducePartition,
 };
 use kwire::connection::{
-    CaSource, ClientConfig, SaslConfig, SaslMechanism, Secret, SecurityProtocol,
+    CaSource, ClientCert, ClientConfig, PemSource, SaslConfig, SaslMechanism, Secret,
+    SecurityProtocol,
 };
 
 use common::{batch, create_topic, fetch_all, tp, unique, var};
@@ -74,6 +75,7 @@ async fn wrong_password_fails_fast_and_clearly() {
             .unwrap_err();
         let elapsed = started.elapsed();
         let msg = err.to_string();
+        eprintln!("{mechanism}: {msg}");
         assert!(
             elapsed < Duration::from_secs(5),
             "{mechanism}: took {elapsed:?}"
@@ -183,6 +185,39 @@ async fn tls_connects_trusting_the_ca() {
     assert_eq!(
         fetch_all(&client, &tp(&topic, 0), 0).await[0].values,
         vec![b"tls".to_vec()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_with_inline_ca_and_a_client_certificate() {
+    // The listener does not ask for a client certificate; this proves the PEM chain and the
+    // PKCS#8 key load and that offering them does not disturb the handshake.
+    let tls_dir = PathBuf::from(var("STRAIT_HARNESS_DIR")).join("secure/tls");
+    let ca_pem = std::fs::read_to_string(var("STRAIT_KAFKA_SSL_CA")).unwrap();
+    let mut c = common::config(&var("STRAIT_KAFKA_SSL"), "secure-tls");
+    c.security = SecurityProtocol::Ssl;
+    c.tls.ca = CaSource::PemInline(ca_pem);
+    c.tls.client_auth = Some(ClientCert {
+        cert_chain: PemSource::File(tls_dir.join("broker.crt")),
+        private_key: PemSource::Inline(Secret::new(
+            std::fs::read_to_string(tls_dir.join("broker.key")).unwrap(),
+        )),
+    });
+    let client = Client::connect(c).await.unwrap();
+    assert!(!client.cached_metadata().brokers.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_tls_material_is_a_configuration_error() {
+    let mut c = common::config(&var("STRAIT_KAFKA_SSL"), "secure-tls");
+    c.security = SecurityProtocol::Ssl;
+    c.tls.ca = CaSource::PemFile(PathBuf::from("/nonexistent/ca.pem"));
+    let err = Client::connect(c).await.unwrap_err();
+    assert!(!err.is_retriable());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("secure-tls") && msg.contains("/nonexistent/ca.pem"),
+        "{msg}"
     );
 }
 
