@@ -246,16 +246,17 @@ fn read_response(
         .into_iter()
         .map(|p| {
             let key = (p.tp.topic.clone(), p.tp.partition);
-            let result = match by_tp.remove(&key) {
-                _ if top_error.is_some() => Err(inner.server_error(
+            let result = match (top_error, by_tp.remove(&key)) {
+                // A request-level error (e.g. a fetch-session error) applies to every partition.
+                (Some(code), _) => Err(inner.server_error(
                     broker,
                     ApiKey::Fetch,
                     format!("partition {}", p.tp),
-                    top_error.unwrap_or(ResponseError::UnknownServerError),
+                    code,
                     None,
                 )),
-                Some(data) => partition_records(inner, broker, &p.tp, data),
-                None => Err(Error::UnexpectedResponse {
+                (None, Some(data)) => partition_records(inner, broker, &p.tp, data),
+                (None, None) => Err(Error::UnexpectedResponse {
                     cluster: inner.cluster.clone(),
                     detail: format!("fetch response lacks {}", p.tp),
                 }),
