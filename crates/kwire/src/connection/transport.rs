@@ -1,0 +1,128 @@
+//! The byte stream under a connection: TCP with `TCP_NODELAY`, optionally wrapped in TLS.
+
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use super::error::{ConnectionError, Endpoint};
+use super::tls;
+
+/// Either a plain or a TLS stream; both halves of a connection go through this.
+#[derive(Debug)]
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Transport {
+    /// Opens TCP to `endpoint.addr` and, with `tls`, performs the handshake.
+    pub(crate) async fn connect(
+        endpoint: &Endpoint,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<Self, ConnectionError> {
+        let io_err = |e: std::io::Error| ConnectionError::Connect {
+            endpoint: endpoint.clone(),
+            source: Arc::new(e),
+        };
+        let tcp = TcpStream::connect(&*endpoint.addr).await.map_err(io_err)?;
+        // Requests are whole frames written at once; Nagle would only add latency.
+        tcp.set_nodelay(true).map_err(io_err)?;
+        let Some(tls_config) = tls else {
+            return Ok(Transport::Plain(tcp));
+        };
+        let host = host_of(&endpoint.addr);
+        let name = tls::server_name(host).map_err(|detail| ConnectionError::Tls {
+            endpoint: endpoint.clone(),
+            detail,
+        })?;
+        let connector = tokio_rustls::TlsConnector::from(tls_config.clone());
+        let stream = connector
+            .connect(name, tcp)
+            .await
+            .map_err(|e| tls_error(endpoint, e))?;
+        Ok(Transport::Tls(Box::new(stream)))
+    }
+}
+
+/// The host part of `host:port` (IPv6 literals in brackets keep their brackets).
+pub(crate) fn host_of(addr: &str) -> &str {
+    match addr.rfind(':') {
+        Some(i) if !addr[..i].is_empty() => &addr[..i],
+        _ => addr,
+    }
+}
+
+/// Certificate and protocol problems are fatal; a reset during the handshake is not.
+fn tls_error(endpoint: &Endpoint, e: std::io::Error) -> ConnectionError {
+    let is_tls = e
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+    if is_tls {
+        ConnectionError::Tls {
+            endpoint: endpoint.clone(),
+            detail: e.to_string(),
+        }
+    } else {
+        ConnectionError::Connect {
+            endpoint: endpoint.clone(),
+            source: Arc::new(e),
+        }
+    }
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_flush(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Transport::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn splits_host() {
+        assert_eq!(host_of("127.0.0.1:9092"), "127.0.0.1");
+        assert_eq!(host_of("broker.example:9093"), "broker.example");
+        assert_eq!(host_of("[::1]:9092"), "[::1]");
+    }
+}
