@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use kwire::client::{BatchView, IdempotentProducer, ProducerConfig};
+use kwire::batch::BatchView;
+use kwire::client::{IdempotentProducer, ProducerConfig};
 
 use common::{batch, create_topic, fetch_all, tp, unique, var};
 

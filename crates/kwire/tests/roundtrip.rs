@@ -154,8 +154,17 @@ async fn admin_and_groups(cluster: &str, bootstrap: &str) {
         .await
         .unwrap();
     altered[0].1.as_ref().unwrap();
-    let described = client.describe_configs(vec![res]).await.unwrap();
-    let entries = described[0].1.as_ref().unwrap();
+    // The broker applies an altered config once its metadata log catches up: poll briefly.
+    let mut entries = Vec::new();
+    for _ in 0..50 {
+        let described = client.describe_configs(vec![res.clone()]).await.unwrap();
+        entries = described[0].1.as_ref().unwrap().clone();
+        let current = entries.iter().find(|e| e.name == "retention.ms");
+        if current.and_then(|e| e.value.as_deref()) == Some("3600000") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     let retention = entries.iter().find(|e| e.name == "retention.ms").unwrap();
     assert_eq!(retention.value.as_deref(), Some("3600000"));
     assert!(!retention.is_default());

@@ -7,7 +7,6 @@
 //! again, and raw produce retries would duplicate data (use [`IdempotentProducer`]).
 
 mod admin;
-mod batch_shim;
 mod fetch;
 mod groups;
 mod metadata;
@@ -23,7 +22,6 @@ pub use admin::{
     NewTopic, PatternType,
 };
 // TEMPORARY: re-exports the batch stand-in; remove when `crate::batch` provides these.
-pub use batch_shim::{BatchError, BatchView, HeaderRewrite};
 pub use fetch::{
     AbortedTransaction, FetchOptions, FetchPartition, FetchedPartition, IsolationLevel,
     PartitionRecords,

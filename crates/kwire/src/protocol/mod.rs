@@ -14,6 +14,8 @@ pub use error::ProtocolError;
 pub use frame::{
     MAX_FRAME_BYTES, correlation_id_of, decode_response, encode_request, frame_length,
 };
+/// Kafka error codes, as the `kafka-protocol` crate names them.
+pub use kafka_protocol::ResponseError;
 pub use versions::{BrokerVersions, supported_versions};
 
 use kafka_protocol::messages::*;

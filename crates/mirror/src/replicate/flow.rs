@@ -23,6 +23,9 @@ use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
 /// Acknowledged source positions (last replicated offset) not yet written to the store.
 type Acked = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;
 
+/// A partition whose produce failed, and its last acknowledged source offset.
+type Failure = (TopicPartition, i64);
+
 /// One step's outcome to wait for, in source order.
 enum Pending {
     Produced(Vec<DeliveryFuture>, i64),
@@ -56,7 +59,8 @@ pub async fn run_flow(
     .await?;
     let stored = store.load().await?;
     tracing::info!(flow = %flow_name(&settings), positions = stored.len(), topic = store.topic(), "loaded source positions");
-    let producer = Arc::new(IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?);
+    let producer =
+        Arc::new(IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?);
     let mut flow = Flow {
         source,
         target,
@@ -97,11 +101,18 @@ struct Flow {
     acked: Acked,
     ackers: JoinSet<()>,
     /// Partitions whose produce failed: (source partition, last acknowledged offset).
-    failures: (mpsc::UnboundedSender<(TopicPartition, i64)>, mpsc::UnboundedReceiver<(TopicPartition, i64)>),
+    failures: (
+        mpsc::UnboundedSender<Failure>,
+        mpsc::UnboundedReceiver<Failure>,
+    ),
 }
 
 impl Flow {
-    async fn run(&mut self, store: &PositionStore, shutdown: &mut watch::Receiver<bool>) -> Result<(), ReplicateError> {
+    async fn run(
+        &mut self,
+        store: &PositionStore,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Result<(), ReplicateError> {
         self.refresh_topics().await?;
         let mut refresh = interval(self.settings.refresh_topics_interval);
         refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -130,33 +141,53 @@ impl Flow {
 
     async fn refresh_topics(&mut self) -> Result<(), ReplicateError> {
         let discovered = discover(&self.source, &self.settings).await?;
-        let changed =
-            sync_remote_topics(&self.source, &self.target, &self.settings, &discovered, &self.topics).await?;
+        let changed = sync_remote_topics(
+            &self.source,
+            &self.target,
+            &self.settings,
+            &discovered,
+            &self.topics,
+        )
+        .await?;
         for topic in changed {
             let first_new = self.topics.get(&topic.source).map_or(0, |t| t.partitions);
-            let new: Vec<TopicPartition> =
-                (first_new..topic.partitions).map(|p| TopicPartition::new(topic.source.clone(), p)).collect();
+            let new: Vec<TopicPartition> = (first_new..topic.partitions)
+                .map(|p| TopicPartition::new(topic.source.clone(), p))
+                .collect();
             self.add_partitions(&topic, new).await?;
             self.topics.insert(topic.source.clone(), topic);
         }
         Ok(())
     }
 
-    async fn add_partitions(&mut self, topic: &MirroredTopic, new: Vec<TopicPartition>) -> Result<(), ReplicateError> {
+    async fn add_partitions(
+        &mut self,
+        topic: &MirroredTopic,
+        new: Vec<TopicPartition>,
+    ) -> Result<(), ReplicateError> {
         let bounds = log_bounds(&self.source, &new).await?;
         for tp in new {
-            let Some(&(start, end)) = bounds.get(&tp) else { continue };
+            let Some(&(start, end)) = bounds.get(&tp) else {
+                continue;
+            };
             let stored = self.stored.get(&tp).copied();
             let next_offset = match stored {
                 Some(last) => last + 1,
                 None if self.settings.start_from == StartFrom::Latest => end,
                 None => start,
             };
-            let Some(next_offset) = self.check_loss(&tp, next_offset, start, end) else { continue };
+            let Some(next_offset) = self.check_loss(&tp, next_offset, start, end) else {
+                continue;
+            };
             tracing::info!(flow = %flow_name(&self.settings), partition = %tp, next_offset, stored = ?stored, "replicating partition");
             let target = TopicPartition::new(topic.target.clone(), tp.partition);
             let acks = self.spawn_acker(tp.clone(), next_offset - 1);
-            let state = PartitionState { target, next_offset, max_batch_bytes: topic.max_batch_bytes, acks };
+            let state = PartitionState {
+                target,
+                next_offset,
+                max_batch_bytes: topic.max_batch_bytes,
+                acks,
+            };
             self.partitions.insert(tp, state);
         }
         Ok(())
@@ -166,9 +197,14 @@ impl Flow {
     /// offset to continue at, or `None` when the data-loss policy stops this partition.
     fn check_loss(&self, tp: &TopicPartition, next: i64, start: i64, end: i64) -> Option<i64> {
         let lost = if next < start {
-            format!("offsets {next}..{} were deleted by the source before replication", start - 1)
+            format!(
+                "offsets {next}..{} were deleted by the source before replication",
+                start - 1
+            )
         } else if next > end {
-            format!("the position {next} is beyond the source log end {end}: the topic was re-created or truncated")
+            format!(
+                "the position {next} is beyond the source log end {end}: the topic was re-created or truncated"
+            )
         } else {
             return Some(next);
         };
@@ -188,7 +224,11 @@ impl Flow {
     }
 
     /// Waits for acknowledgements of one partition in order, recording the replicated position.
-    fn spawn_acker(&mut self, tp: TopicPartition, acked_before: i64) -> mpsc::UnboundedSender<Pending> {
+    fn spawn_acker(
+        &mut self,
+        tp: TopicPartition,
+        acked_before: i64,
+    ) -> mpsc::UnboundedSender<Pending> {
         let (tx, mut rx) = mpsc::unbounded_channel::<Pending>();
         let acked = self.acked.clone();
         let metrics = self.metrics.clone();
@@ -255,9 +295,12 @@ impl Flow {
             match part.result {
                 Ok(data) => {
                     FlowMetrics::add(&self.metrics.bytes_fetched, data.records.len() as u64);
-                    self.forward(&part.tp, data.records, &data.aborted_transactions).await?;
+                    self.forward(&part.tp, data.records, &data.aborted_transactions)
+                        .await?;
                 }
-                Err(e) if e.code() == Some(ResponseError::OffsetOutOfRange) => self.out_of_range(&part.tp).await?,
+                Err(e) if e.code() == Some(ResponseError::OffsetOutOfRange) => {
+                    self.out_of_range(&part.tp).await?
+                }
                 Err(e) if e.is_retriable() => retriable_errors += 1,
                 Err(e) => {
                     tracing::error!(flow = %flow_name(&self.settings), partition = %part.tp, error = %e, "fetch failed; partition stopped");
@@ -273,7 +316,11 @@ impl Flow {
     }
 
     fn isolation(&self) -> IsolationLevel {
-        if self.settings.read_committed { IsolationLevel::ReadCommitted } else { IsolationLevel::ReadUncommitted }
+        if self.settings.read_committed {
+            IsolationLevel::ReadCommitted
+        } else {
+            IsolationLevel::ReadUncommitted
+        }
     }
 
     async fn forward(
@@ -282,12 +329,21 @@ impl Flow {
         records: bytes::Bytes,
         aborted: &[kwire::client::AbortedTransaction],
     ) -> Result<(), ReplicateError> {
-        let Some(state) = self.partitions.get_mut(tp) else { return Ok(()) };
-        let ctx = TransformContext { read_committed: self.settings.read_committed, max_batch_bytes: state.max_batch_bytes };
+        let Some(state) = self.partitions.get_mut(tp) else {
+            return Ok(());
+        };
+        let ctx = TransformContext {
+            read_committed: self.settings.read_committed,
+            max_batch_bytes: state.max_batch_bytes,
+        };
         let planned = plan(&ctx, state.next_offset, records, aborted)?;
         for step in planned.steps {
             let pending = match step {
-                Step::Produce { batches, source_last_offset, path } => {
+                Step::Produce {
+                    batches,
+                    source_last_offset,
+                    path,
+                } => {
                     let counter = match path {
                         Path::Forwarded => &self.metrics.batches_forwarded,
                         Path::ReEncoded(_) => &self.metrics.batches_reencoded,
@@ -295,13 +351,21 @@ impl Flow {
                     FlowMetrics::add(counter, 1);
                     let mut futures = Vec::with_capacity(batches.len());
                     for batch in batches {
-                        FlowMetrics::add(&self.metrics.records_replicated, batch.records_count().max(0) as u64);
-                        FlowMetrics::add(&self.metrics.bytes_produced, batch.as_bytes().len() as u64);
+                        FlowMetrics::add(
+                            &self.metrics.records_replicated,
+                            batch.records_count().max(0) as u64,
+                        );
+                        FlowMetrics::add(
+                            &self.metrics.bytes_produced,
+                            batch.as_bytes().len() as u64,
+                        );
                         futures.push(self.producer.send(state.target.clone(), batch).await?);
                     }
                     Pending::Produced(futures, source_last_offset)
                 }
-                Step::Skip { source_last_offset, .. } => {
+                Step::Skip {
+                    source_last_offset, ..
+                } => {
                     FlowMetrics::add(&self.metrics.batches_skipped, 1);
                     Pending::Skipped(source_last_offset)
                 }
@@ -317,8 +381,12 @@ impl Flow {
     /// was re-created. Never skipped in silence.
     async fn out_of_range(&mut self, tp: &TopicPartition) -> Result<(), ReplicateError> {
         let bounds = log_bounds(&self.source, std::slice::from_ref(tp)).await?;
-        let Some(&(start, end)) = bounds.get(tp) else { return Ok(()) };
-        let Some(state) = self.partitions.get(tp) else { return Ok(()) };
+        let Some(&(start, end)) = bounds.get(tp) else {
+            return Ok(());
+        };
+        let Some(state) = self.partitions.get(tp) else {
+            return Ok(());
+        };
         match self.check_loss(tp, state.next_offset, start, end) {
             Some(next) => {
                 if let Some(state) = self.partitions.get_mut(tp) {
@@ -340,14 +408,20 @@ async fn log_bounds(
 ) -> Result<HashMap<TopicPartition, (i64, i64)>, ReplicateError> {
     let isolation = IsolationLevel::ReadUncommitted;
     let request = |spec| partitions.iter().map(|tp| (tp.clone(), spec)).collect();
-    let earliest = source.list_offsets(isolation, request(OffsetSpec::Earliest)).await;
-    let mut latest = source.list_offsets(isolation, request(OffsetSpec::Latest)).await;
+    let earliest = source
+        .list_offsets(isolation, request(OffsetSpec::Earliest))
+        .await;
+    let mut latest = source
+        .list_offsets(isolation, request(OffsetSpec::Latest))
+        .await;
     let mut out = HashMap::new();
     for (tp, start) in earliest {
-        let end = latest.remove(&tp).ok_or(ReplicateError::TopicUnavailable {
-            cluster: source.cluster_name().to_owned(),
-            topic: tp.to_string(),
-        })??;
+        let end = latest
+            .remove(&tp)
+            .ok_or(ReplicateError::TopicUnavailable {
+                cluster: source.cluster_name().to_owned(),
+                topic: tp.to_string(),
+            })??;
         out.insert(tp, (start?.offset, end.offset));
     }
     Ok(out)

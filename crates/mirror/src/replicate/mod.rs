@@ -77,7 +77,10 @@ pub struct FlowSettings {
 impl std::fmt::Debug for FlowSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FlowSettings")
-            .field("flow", &format_args!("{}->{}", self.source_alias, self.target_alias))
+            .field(
+                "flow",
+                &format_args!("{}->{}", self.source_alias, self.target_alias),
+            )
             .field("replication_factor", &self.replication_factor)
             .field("read_committed", &self.read_committed)
             .field("start_from", &self.start_from)

@@ -8,8 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use kwire::batch::{BatchBuilder, BatchView, Record, split};
 use kwire::client::{
-    Client, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel, NewTopic,
-    OffsetSpec, TopicPartition,
+    Client, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel, NewTopic, OffsetSpec,
+    TopicPartition,
 };
 use kwire::partitioner::partition_for_key;
 use kwire::protocol::ResponseError;
@@ -38,7 +38,14 @@ impl PositionStore {
         source_alias: &str,
     ) -> Result<Self, ReplicateError> {
         let configs = [("cleanup.policy", "compact")];
-        ensure_topic(&client, topic, default_partitions, replication_factor, &configs).await?;
+        ensure_topic(
+            &client,
+            topic,
+            default_partitions,
+            replication_factor,
+            &configs,
+        )
+        .await?;
         let partitions = partition_count(&client, topic).await?;
         Ok(PositionStore {
             client,
@@ -61,7 +68,9 @@ impl PositionStore {
         for partition in 0..self.partitions {
             let tp = TopicPartition::new(self.topic.clone(), partition);
             for record in read_all(&self.client, &tp).await? {
-                let Some(key) = record.key.as_deref() else { continue };
+                let Some(key) = record.key.as_deref() else {
+                    continue;
+                };
                 let Some(p) = parse_position(&self.connector, key, record.value.as_deref()) else {
                     continue;
                 };
@@ -116,10 +125,15 @@ pub(crate) async fn ensure_topic(
     configs: &[(&str, &str)],
 ) -> Result<(), ReplicateError> {
     let mut new = NewTopic::new(topic, partitions, replication_factor);
-    new.configs = configs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    new.configs = configs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     for (name, result) in client.create_topics(vec![new], false).await? {
         match result {
-            Ok(()) => tracing::info!(cluster = client.cluster_name(), topic = %name, "created topic"),
+            Ok(()) => {
+                tracing::info!(cluster = client.cluster_name(), topic = %name, "created topic")
+            }
             Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
             Err(e) => return Err(e.into()),
         }
@@ -130,7 +144,10 @@ pub(crate) async fn ensure_topic(
 pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32, ReplicateError> {
     for _ in 0..50 {
         let md = client.metadata(Some(&[topic.to_owned()])).await?;
-        if let Some(t) = md.topic(topic).filter(|t| t.error.is_none() && !t.partitions.is_empty()) {
+        if let Some(t) = md
+            .topic(topic)
+            .filter(|t| t.error.is_none() && !t.partitions.is_empty())
+        {
             return Ok(t.partitions.len() as i32);
         }
         // A topic just created may take a moment to appear in every broker's metadata.
@@ -146,20 +163,41 @@ pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32,
 async fn read_all(client: &Client, tp: &TopicPartition) -> Result<Vec<Record>, ReplicateError> {
     let isolation = IsolationLevel::ReadUncommitted;
     let spec = |s| vec![(tp.clone(), s)];
-    let start = listed(client.list_offsets(isolation, spec(OffsetSpec::Earliest)).await, tp)?;
-    let end = listed(client.list_offsets(isolation, spec(OffsetSpec::Latest)).await, tp)?;
-    let options = FetchOptions { max_wait: Duration::from_millis(100), ..Default::default() };
+    let start = listed(
+        client
+            .list_offsets(isolation, spec(OffsetSpec::Earliest))
+            .await,
+        tp,
+    )?;
+    let end = listed(
+        client
+            .list_offsets(isolation, spec(OffsetSpec::Latest))
+            .await,
+        tp,
+    )?;
+    let options = FetchOptions {
+        max_wait: Duration::from_millis(100),
+        ..Default::default()
+    };
     let mut records = Vec::new();
     let mut offset = start;
     while offset < end {
-        let request =
-            FetchPartition { tp: tp.clone(), offset, max_bytes: 1 << 20, current_leader_epoch: None };
+        let request = FetchPartition {
+            tp: tp.clone(),
+            offset,
+            max_bytes: 1 << 20,
+            current_leader_epoch: None,
+        };
         let fetched = client.fetch(&options, vec![request]).await?;
-        let Some(part) = fetched.into_iter().next() else { continue };
+        let Some(part) = fetched.into_iter().next() else {
+            continue;
+        };
         let data = part.result?;
         let before = offset;
         for batch in split(data.records) {
-            let kwire::batch::Batch::V2(b) = batch? else { continue };
+            let kwire::batch::Batch::V2(b) = batch? else {
+                continue;
+            };
             offset = offset.max(b.last_offset() + 1);
             if !b.is_control() {
                 records.extend(b.records()?.into_iter().filter(|r| r.offset >= before));
@@ -174,7 +212,10 @@ async fn read_all(client: &Client, tp: &TopicPartition) -> Result<Vec<Record>, R
 }
 
 fn listed(
-    mut answers: std::collections::BTreeMap<TopicPartition, kwire::error::Result<kwire::client::ListedOffset>>,
+    mut answers: std::collections::BTreeMap<
+        TopicPartition,
+        kwire::error::Result<kwire::client::ListedOffset>,
+    >,
     tp: &TopicPartition,
 ) -> Result<i64, ReplicateError> {
     match answers.remove(tp) {

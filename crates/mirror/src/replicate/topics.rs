@@ -54,7 +54,10 @@ pub(crate) async fn sync_remote_topics(
     if changed.is_empty() {
         return Ok(Vec::new());
     }
-    let remote_names: Vec<String> = changed.iter().map(|(t, _)| (settings.remote_topic)(t)).collect();
+    let remote_names: Vec<String> = changed
+        .iter()
+        .map(|(t, _)| (settings.remote_topic)(t))
+        .collect();
     let target_md = target.metadata(Some(&remote_names)).await?;
     let mut out = Vec::new();
     for ((source_topic, partitions), remote) in changed.into_iter().zip(remote_names) {
@@ -63,7 +66,9 @@ pub(crate) async fn sync_remote_topics(
             .filter(|t| t.error.is_none() && !t.partitions.is_empty())
             .map(|t| t.partitions.len() as i32);
         match existing {
-            None => create_remote(source, target, settings, source_topic, &remote, partitions).await?,
+            None => {
+                create_remote(source, target, settings, source_topic, &remote, partitions).await?
+            }
             Some(n) if n < partitions => add_partitions(target, &remote, partitions).await?,
             Some(_) => {}
         }
@@ -111,14 +116,16 @@ async fn copied_configs(
     settings: &FlowSettings,
     topic: &str,
 ) -> Result<Vec<(String, String)>, ReplicateError> {
-    let described = source.describe_configs(vec![ConfigResource::topic(topic)]).await?;
+    let described = source
+        .describe_configs(vec![ConfigResource::topic(topic)])
+        .await?;
     let mut configs = Vec::new();
     for (_, entries) in described {
         for e in entries? {
-            let Some(value) = e.value else { continue };
             if e.is_default() || e.read_only || e.sensitive || (settings.exclude_config)(&e.name) {
                 continue;
             }
+            let Some(value) = e.value else { continue };
             configs.push((e.name, value));
         }
     }
@@ -126,9 +133,14 @@ async fn copied_configs(
 }
 
 async fn add_partitions(target: &Client, remote: &str, total: i32) -> Result<(), ReplicateError> {
-    for (name, result) in target.create_partitions(vec![(remote.to_owned(), total)], false).await? {
+    for (name, result) in target
+        .create_partitions(vec![(remote.to_owned(), total)], false)
+        .await?
+    {
         match result {
-            Ok(()) => tracing::info!(cluster = target.cluster_name(), topic = %name, total, "added partitions"),
+            Ok(()) => {
+                tracing::info!(cluster = target.cluster_name(), topic = %name, total, "added partitions")
+            }
             // Another process (or an earlier run) already grew it.
             Err(e) if e.code() == Some(ResponseError::InvalidPartitions) => {}
             Err(e) => return Err(e.into()),
@@ -140,11 +152,19 @@ async fn add_partitions(target: &Client, remote: &str, total: i32) -> Result<(),
 /// The target topic's `max.message.bytes`; the broker default when it cannot be read (e.g. a
 /// target such as Azure Event Hubs without the configs API).
 async fn max_message_bytes(target: &Client, topic: &str) -> usize {
-    let described = target.describe_configs(vec![ConfigResource::topic(topic)]).await;
+    let described = target
+        .describe_configs(vec![ConfigResource::topic(topic)])
+        .await;
     let value = described.ok().and_then(|results| {
         results.into_iter().find_map(|(_, entries)| {
-            entries.ok()?.into_iter().find(|e| e.name == "max.message.bytes")?.value
+            entries
+                .ok()?
+                .into_iter()
+                .find(|e| e.name == "max.message.bytes")?
+                .value
         })
     });
-    value.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
+    value
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES)
 }

@@ -18,10 +18,17 @@ use kwire::client::AbortedTransaction;
 pub enum Step {
     /// Produce these batches (one when forwarded; one or more when re-encoded), then the
     /// source is replicated up to and including `source_last_offset`.
-    Produce { batches: Vec<BatchView>, source_last_offset: i64, path: Path },
+    Produce {
+        batches: Vec<BatchView>,
+        source_last_offset: i64,
+        path: Path,
+    },
     /// Nothing to write (control batch, aborted data, records already replicated), but the
     /// source position may advance past `source_last_offset` once earlier steps are acked.
-    Skip { source_last_offset: i64, why: SkipReason },
+    Skip {
+        source_last_offset: i64,
+        why: SkipReason,
+    },
 }
 
 /// How a batch reached the target: untouched payload, or decoded and encoded again.
@@ -73,7 +80,10 @@ pub fn plan(
     aborted: &[AbortedTransaction],
 ) -> Result<Plan, BatchError> {
     let mut aborts = AbortTracker::new(aborted);
-    let mut plan = Plan { steps: Vec::new(), next_offset: fetch_offset };
+    let mut plan = Plan {
+        steps: Vec::new(),
+        next_offset: fetch_offset,
+    };
     for item in split(records) {
         let step = match item? {
             Batch::V2(b) => plan_v2(ctx, plan.next_offset, b, &mut aborts)?,
@@ -81,13 +91,23 @@ pub fn plan(
                 let last = m.offset();
                 let records = decode_legacy(&m)?;
                 let reason = Reason::Classified(ReEncodeReason::LegacyMagic);
-                re_encode(ctx, plan.next_offset, records, Compression::None, last, reason)?
+                re_encode(
+                    ctx,
+                    plan.next_offset,
+                    records,
+                    Compression::None,
+                    last,
+                    reason,
+                )?
             }
         };
         let last = match &step {
-            Step::Produce { source_last_offset, .. } | Step::Skip { source_last_offset, .. } => {
-                *source_last_offset
+            Step::Produce {
+                source_last_offset, ..
             }
+            | Step::Skip {
+                source_last_offset, ..
+            } => *source_last_offset,
         };
         plan.next_offset = plan.next_offset.max(last + 1);
         plan.steps.push(step);
@@ -113,25 +133,46 @@ fn plan_v2(
     }
     if b.base_offset() < next_offset {
         let records = decode_records(&b)?;
-        return re_encode(ctx, next_offset, records, b.compression(), last, Reason::Partial);
+        return re_encode(
+            ctx,
+            next_offset,
+            records,
+            b.compression(),
+            last,
+            Reason::Partial,
+        );
     }
     // Aborted data is gone by now, so committed (or, read_uncommitted, all) transactional
     // batches may be forwarded; the producer clears the transactional bit.
-    let classify_ctx =
-        ClassifyContext { max_batch_bytes: ctx.max_batch_bytes, allow_transactional: true };
+    let classify_ctx = ClassifyContext {
+        max_batch_bytes: ctx.max_batch_bytes,
+        allow_transactional: true,
+    };
     match classify(&b, &classify_ctx) {
-        Disposition::Forward => {
-            Ok(Step::Produce { batches: vec![b], source_last_offset: last, path: Path::Forwarded })
-        }
+        Disposition::Forward => Ok(Step::Produce {
+            batches: vec![b],
+            source_last_offset: last,
+            path: Path::Forwarded,
+        }),
         Disposition::ReEncode(reason) => {
             let records = decode_records(&b)?;
-            re_encode(ctx, next_offset, records, b.compression(), last, Reason::Classified(reason))
+            re_encode(
+                ctx,
+                next_offset,
+                records,
+                b.compression(),
+                last,
+                Reason::Classified(reason),
+            )
         }
     }
 }
 
 fn skip(source_last_offset: i64, why: SkipReason) -> Step {
-    Step::Skip { source_last_offset, why }
+    Step::Skip {
+        source_last_offset,
+        why,
+    }
 }
 
 /// Decodes-then-encodes: keeps keys, values, headers and the visible timestamps, drops records
@@ -150,7 +191,11 @@ fn re_encode(
     }
     let mut batches = Vec::new();
     encode_within(ctx.max_batch_bytes, compression, &records, &mut batches)?;
-    Ok(Step::Produce { batches, source_last_offset, path: Path::ReEncoded(reason) })
+    Ok(Step::Produce {
+        batches,
+        source_last_offset,
+        path: Path::ReEncoded(reason),
+    })
 }
 
 /// Encodes `records` as one batch, or halves until each batch fits `max` (a single record that
@@ -186,8 +231,14 @@ struct AbortTracker {
 
 impl AbortTracker {
     fn new(aborted: &[AbortedTransaction]) -> Self {
-        let upcoming = aborted.iter().map(|a| Reverse((a.first_offset, a.producer_id))).collect();
-        AbortTracker { upcoming, active: HashSet::new() }
+        let upcoming = aborted
+            .iter()
+            .map(|a| Reverse((a.first_offset, a.producer_id)))
+            .collect();
+        AbortTracker {
+            upcoming,
+            active: HashSet::new(),
+        }
     }
 
     /// True when `b` belongs to an aborted transaction (its data or its abort marker).

@@ -20,9 +20,15 @@ fn rec(offset: i64, value: &str) -> Record {
 }
 
 fn batch(base: i64, n: i64, configure: impl FnOnce(&mut BatchBuilder)) -> Bytes {
-    let mut b = BatchBuilder { base_offset: base, compression: Compression::Lz4, ..Default::default() };
+    let mut b = BatchBuilder {
+        base_offset: base,
+        compression: Compression::Lz4,
+        ..Default::default()
+    };
     configure(&mut b);
-    let records: Vec<Record> = (0..n).map(|i| rec(base + i, &format!("v{}", base + i))).collect();
+    let records: Vec<Record> = (0..n)
+        .map(|i| rec(base + i, &format!("v{}", base + i)))
+        .collect();
     b.build(&records).unwrap()
 }
 
@@ -35,7 +41,10 @@ fn concat(parts: &[Bytes]) -> Bytes {
 }
 
 fn ctx(read_committed: bool) -> TransformContext {
-    TransformContext { read_committed, max_batch_bytes: 1_048_588 }
+    TransformContext {
+        read_committed,
+        max_batch_bytes: 1_048_588,
+    }
 }
 
 fn produced_values(plan: &Plan) -> Vec<String> {
@@ -58,25 +67,48 @@ fn dense_batches_are_forwarded_untouched() {
     let plan = plan(&ctx(true), 0, concat(&parts), &[]).unwrap();
     assert_eq!(plan.next_offset, 10);
     for (step, original) in plan.steps.iter().zip(&parts) {
-        let Step::Produce { batches, path, .. } = step else { panic!("{step:?}") };
+        let Step::Produce { batches, path, .. } = step else {
+            panic!("{step:?}")
+        };
         assert_eq!(*path, Path::Forwarded);
-        assert_eq!(batches[0].as_bytes(), original, "payload must be the fetched bytes");
+        assert_eq!(
+            batches[0].as_bytes(),
+            original,
+            "payload must be the fetched bytes"
+        );
     }
 }
 
 #[test]
 fn compaction_gaps_are_renumbered_densely() {
     let gapped = {
-        let b = BatchBuilder { offsets: OffsetAssignment::FromRecords, ..Default::default() };
+        let b = BatchBuilder {
+            offsets: OffsetAssignment::FromRecords,
+            ..Default::default()
+        };
         b.build(&[rec(0, "a"), rec(3, "b"), rec(7, "c")]).unwrap()
     };
     let plan = plan(&ctx(true), 0, gapped, &[]).unwrap();
-    let Step::Produce { batches, path, source_last_offset } = &plan.steps[0] else { panic!() };
-    assert_eq!(*path, Path::ReEncoded(Reason::Classified(ReEncodeReason::NotDense)));
+    let Step::Produce {
+        batches,
+        path,
+        source_last_offset,
+    } = &plan.steps[0]
+    else {
+        panic!()
+    };
+    assert_eq!(
+        *path,
+        Path::ReEncoded(Reason::Classified(ReEncodeReason::NotDense))
+    );
     assert_eq!(*source_last_offset, 7);
     assert_eq!(batches[0].records_count(), 3);
     assert_eq!(batches[0].last_offset_delta(), 2);
-    let ts: Vec<i64> = decode_records(&batches[0]).unwrap().iter().map(|r| r.timestamp).collect();
+    let ts: Vec<i64> = decode_records(&batches[0])
+        .unwrap()
+        .iter()
+        .map(|r| r.timestamp)
+        .collect();
     assert_eq!(ts, vec![T0, T0 + 3, T0 + 7], "timestamps are kept");
     assert_eq!(plan.next_offset, 8);
 }
@@ -118,23 +150,39 @@ fn aborted_transactions_and_markers_are_dropped_when_read_committed() {
         transactional(5, 2, 6),
         marker(7, 6, true),
     ]);
-    let aborted = [AbortedTransaction { producer_id: 5, first_offset: 0 }];
+    let aborted = [AbortedTransaction {
+        producer_id: 5,
+        first_offset: 0,
+    }];
     let plan = plan(&ctx(true), 0, records.clone(), &aborted).unwrap();
     assert_eq!(produced_values(&plan), vec!["v3", "v4", "v5", "v6"]);
     let skips: Vec<SkipReason> = plan
         .steps
         .iter()
-        .filter_map(|s| if let Step::Skip { why, .. } = s { Some(*why) } else { None })
+        .filter_map(|s| {
+            if let Step::Skip { why, .. } = s {
+                Some(*why)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(
         skips,
-        vec![SkipReason::AbortedTransaction, SkipReason::AbortedTransaction, SkipReason::ControlBatch]
+        vec![
+            SkipReason::AbortedTransaction,
+            SkipReason::AbortedTransaction,
+            SkipReason::ControlBatch
+        ]
     );
     assert_eq!(plan.next_offset, 8);
 
     // read_uncommitted copies aborted data too, as MM2 does; markers are never data.
     let plan = plan_uncommitted(records);
-    assert_eq!(produced_values(&plan), vec!["v0", "v1", "v3", "v4", "v5", "v6"]);
+    assert_eq!(
+        produced_values(&plan),
+        vec!["v0", "v1", "v3", "v4", "v5", "v6"]
+    );
 }
 
 fn plan_uncommitted(records: Bytes) -> Plan {
@@ -144,11 +192,19 @@ fn plan_uncommitted(records: Bytes) -> Plan {
 #[test]
 fn resuming_inside_a_batch_sends_only_the_rest() {
     let plan = plan(&ctx(true), 3, batch(0, 5, |_| {}), &[]).unwrap();
-    let Step::Produce { path, .. } = &plan.steps[0] else { panic!() };
+    let Step::Produce { path, .. } = &plan.steps[0] else {
+        panic!()
+    };
     assert_eq!(*path, Path::ReEncoded(Reason::Partial));
     assert_eq!(produced_values(&plan), vec!["v3", "v4"]);
     let plan = plan_at(5, batch(0, 5, |_| {}));
-    assert!(matches!(plan.steps[0], Step::Skip { why: SkipReason::AlreadyReplicated, .. }));
+    assert!(matches!(
+        plan.steps[0],
+        Step::Skip {
+            why: SkipReason::AlreadyReplicated,
+            ..
+        }
+    ));
 }
 
 fn plan_at(offset: i64, records: Bytes) -> Plan {
@@ -167,10 +223,18 @@ fn a_truncated_tail_is_fetched_again() {
 #[test]
 fn oversized_batches_are_split_to_fit_the_target() {
     let big = batch(0, 40, |b| b.compression = Compression::None);
-    let ctx = TransformContext { read_committed: true, max_batch_bytes: 400 };
+    let ctx = TransformContext {
+        read_committed: true,
+        max_batch_bytes: 400,
+    };
     let plan = plan(&ctx, 0, big, &[]).unwrap();
-    let Step::Produce { batches, path, .. } = &plan.steps[0] else { panic!() };
-    assert!(matches!(path, Path::ReEncoded(Reason::Classified(ReEncodeReason::TooLarge { .. }))));
+    let Step::Produce { batches, path, .. } = &plan.steps[0] else {
+        panic!()
+    };
+    assert!(matches!(
+        path,
+        Path::ReEncoded(Reason::Classified(ReEncodeReason::TooLarge { .. }))
+    ));
     assert!(batches.len() > 1);
     assert!(batches.iter().all(|b| b.as_bytes().len() <= 400));
     assert_eq!(produced_values(&plan).len(), 40);
@@ -183,8 +247,14 @@ fn log_append_time_becomes_create_time_with_the_visible_timestamp() {
         b.log_append_time = Some(T0 + 999);
     });
     let plan = plan_at(0, lat);
-    let Step::Produce { batches, .. } = &plan.steps[0] else { panic!() };
+    let Step::Produce { batches, .. } = &plan.steps[0] else {
+        panic!()
+    };
     assert_eq!(batches[0].timestamp_type(), TimestampType::CreateTime);
-    let ts: Vec<i64> = decode_records(&batches[0]).unwrap().iter().map(|r| r.timestamp).collect();
+    let ts: Vec<i64> = decode_records(&batches[0])
+        .unwrap()
+        .iter()
+        .map(|r| r.timestamp)
+        .collect();
     assert_eq!(ts, vec![T0 + 999; 3]);
 }

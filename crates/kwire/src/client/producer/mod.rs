@@ -21,8 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::batch_shim::BatchView; // TEMPORARY: becomes crate::batch::BatchView
 use super::{Client, Inner, TopicPartition, retry};
+use crate::batch::BatchView;
 use crate::error::{Error, Result};
 use worker::{Job, Worker};
 

@@ -20,11 +20,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle};
 use tokio::time::Instant;
 
-use super::super::batch_shim::{BatchView, HeaderRewrite, append_rewritten}; // TEMPORARY: crate::batch
 use super::super::produce::{self, Acks, ProduceAck, ProduceOptions, response_timeout};
 use super::super::retry::Backoff;
 use super::super::{Inner, TopicPartition};
 use super::{Delivery, Shared, init_producer_id};
+use crate::batch::{BatchView, HeaderRewrite, append_rewritten};
 use crate::connection::Messenger;
 use crate::error::{Error, Result};
 
