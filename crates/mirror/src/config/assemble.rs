@@ -23,7 +23,10 @@ pub(crate) fn strip_prefix(map: &ValueMap, prefix: &str) -> ValueMap {
 }
 
 /// Entries whose key starts with `prefix`, unchanged.
-fn with_prefix<'a>(map: &'a ValueMap, prefix: &'a str) -> impl Iterator<Item = (String, Value)> + 'a {
+fn with_prefix<'a>(
+    map: &'a ValueMap,
+    prefix: &'a str,
+) -> impl Iterator<Item = (String, Value)> + 'a {
     map.iter()
         .filter(move |(k, _)| k.starts_with(prefix))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -39,12 +42,16 @@ pub(crate) fn cluster_props(all: &ValueMap, alias: &str) -> ValueMap {
         .collect();
     for (k, v) in own {
         for role in ROLES {
-            props.entry(format!("{role}.{k}")).or_insert_with(|| v.clone());
+            props
+                .entry(format!("{role}.{k}"))
+                .or_insert_with(|| v.clone());
         }
     }
     for (k, v) in all.iter().filter(|(k, _)| keys::is_client_key(k)) {
         for role in ROLES {
-            props.entry(format!("{role}.{k}")).or_insert_with(|| v.clone());
+            props
+                .entry(format!("{role}.{k}"))
+                .or_insert_with(|| v.clone());
         }
         props.entry(k.clone()).or_insert_with(|| v.clone());
     }
@@ -90,9 +97,18 @@ pub(crate) fn worker_config(all: &ValueMap, source: &str, target: &str) -> Value
     let defaults = [
         ("client.id", format!("{source}->{target}")),
         ("group.id", format!("{source}-mm2")),
-        ("offset.storage.topic", format!("mm2-offsets.{source}.internal")),
-        ("status.storage.topic", format!("mm2-status.{source}.internal")),
-        ("config.storage.topic", format!("mm2-configs.{source}.internal")),
+        (
+            "offset.storage.topic",
+            format!("mm2-offsets.{source}.internal"),
+        ),
+        (
+            "status.storage.topic",
+            format!("mm2-status.{source}.internal"),
+        ),
+        (
+            "config.storage.topic",
+            format!("mm2-configs.{source}.internal"),
+        ),
     ];
     for (k, v) in defaults {
         w.entry(k.into()).or_insert_with(|| Value::default_value(v));
@@ -169,7 +185,12 @@ mod tests {
         entries
             .iter()
             .enumerate()
-            .map(|(i, (k, v))| ((*k).to_owned(), Value::for_key(k, *v, Origin::line(*k, i + 1))))
+            .map(|(i, (k, v))| {
+                (
+                    (*k).to_owned(),
+                    Value::for_key(k, *v, Origin::line(*k, i + 1)),
+                )
+            })
             .collect()
     }
 
@@ -252,6 +273,9 @@ mod tests {
         assert_eq!(get(&p, "acks"), Some("1"));
         assert_eq!(get(&p, "bootstrap.servers"), Some("b:1"));
         assert_eq!(get(&w, "group.id"), Some("A-mm2"));
-        assert_eq!(get(&w, "offset.storage.topic"), Some("mm2-offsets.A.internal"));
+        assert_eq!(
+            get(&w, "offset.storage.topic"),
+            Some("mm2-offsets.A.internal")
+        );
     }
 }

@@ -205,7 +205,11 @@ mod tests {
 
     #[test]
     fn secrets_not_echoed() {
-        let v = Value::for_key("sasl.jaas.config", "pw", Origin::line("B.sasl.jaas.config", 2));
+        let v = Value::for_key(
+            "sasl.jaas.config",
+            "pw",
+            Origin::line("B.sasl.jaas.config", 2),
+        );
         let e = ConfigError::invalid("f", &v, "sasl.jaas.config", "a JAAS login module");
         assert!(!e.to_string().contains("pw"));
         assert!(e.to_string().contains("f:2: `B.sasl.jaas.config`"));

@@ -16,7 +16,9 @@ use crate::policy::filter::{
     DEFAULT_CONFIG_PROPERTIES_EXCLUDE, DEFAULT_GROUPS, DEFAULT_GROUPS_EXCLUDE, DEFAULT_TOPICS,
     DEFAULT_TOPICS_EXCLUDE,
 };
-use crate::policy::replication::{DEFAULT_POLICY_CLASS, DEFAULT_SEPARATOR};
+use crate::policy::replication::{
+    DEFAULT_POLICY_CLASS, DEFAULT_SEPARATOR, IDENTITY_POLICY_CLASS, STRIMZI_IDENTITY_POLICY_CLASS,
+};
 use crate::policy::{
     ConfigPropertyFilter, GroupFilter, PatternList, PolicyError, ReplicationPolicy, TopicFilter,
     UseDefaultsFrom,
@@ -34,13 +36,15 @@ pub(crate) fn build_cluster(
     clusters_line: usize,
 ) -> Result<ClusterConfig, ConfigError> {
     let props = assemble::cluster_props(all, alias);
-    let bootstrap = props.get("bootstrap.servers").ok_or_else(|| ConfigError::Missing {
-        at: Location::new(file, clusters_line, format!("{alias}.bootstrap.servers")),
-        expected: format!(
-            "host:port addresses of cluster `{alias}` (listed in `clusters`), or a top-level \
+    let bootstrap = props
+        .get("bootstrap.servers")
+        .ok_or_else(|| ConfigError::Missing {
+            at: Location::new(file, clusters_line, format!("{alias}.bootstrap.servers")),
+            expected: format!(
+                "host:port addresses of cluster `{alias}` (listed in `clusters`), or a top-level \
              `bootstrap.servers`"
-        ),
-    })?;
+            ),
+        })?;
     let bootstrap_servers = parse_bootstrap(file, "bootstrap.servers", bootstrap)?;
     let own: ValueMap = props
         .iter()
@@ -64,10 +68,12 @@ pub(crate) fn build_cluster(
 }
 
 fn client(file: &str, props: ValueMap, who: &str) -> Result<ClientConfig, ConfigError> {
-    let bootstrap = props.get("bootstrap.servers").ok_or_else(|| ConfigError::Missing {
-        at: Location::new(file, 0, "bootstrap.servers"),
-        expected: format!("bootstrap servers for the {who}"),
-    })?;
+    let bootstrap = props
+        .get("bootstrap.servers")
+        .ok_or_else(|| ConfigError::Missing {
+            at: Location::new(file, 0, "bootstrap.servers"),
+            expected: format!("bootstrap servers for the {who}"),
+        })?;
     Ok(ClientConfig {
         bootstrap_servers: parse_bootstrap(file, "bootstrap.servers", bootstrap)?,
         security: parse_security(file, &props)?,
@@ -93,13 +99,23 @@ fn build_clients(file: &str, c: &ValueMap, w: &ValueMap) -> Result<FlowClients, 
 }
 
 fn regex_error(file: &str, v: Option<&Value>, key: &str, e: PolicyError) -> ConfigError {
-    let at = v.map_or_else(|| Location::new(file, 0, key), |v| Location::of(file, v, key));
+    let at = v.map_or_else(
+        || Location::new(file, 0, key),
+        |v| Location::of(file, v, key),
+    );
     match e {
-        PolicyError::Regex { pattern, reason } => ConfigError::Regex { at, pattern, reason },
-        other => ConfigError::InvalidValue {
+        PolicyError::Regex { pattern, reason } => ConfigError::Regex {
+            at,
+            pattern,
+            reason,
+        },
+        PolicyError::UnknownPolicyClass { .. } => ConfigError::InvalidValue {
             at,
             value: v.and_then(Value::for_error),
-            expected: other.to_string(),
+            expected: format!(
+                "one of {DEFAULT_POLICY_CLASS}, {IDENTITY_POLICY_CLASS} or \
+                 {STRIMZI_IDENTITY_POLICY_CLASS} (custom policies need a JVM)"
+            ),
         },
     }
 }
@@ -112,7 +128,10 @@ fn patterns(
     deprecated: Option<&str>,
     default: &str,
 ) -> Result<PatternList, ConfigError> {
-    let (used_key, v) = match (r.get(key), deprecated.and_then(|d| r.get(d).map(|v| (d, v)))) {
+    let (used_key, v) = match (
+        r.get(key),
+        deprecated.and_then(|d| r.get(d).map(|v| (d, v))),
+    ) {
         (Some(v), _) => (key, Some(v)),
         (None, Some((d, v))) => (d, Some(v)),
         (None, None) => (key, None),
@@ -131,7 +150,12 @@ fn policy(r: &Reader<'_>, source: &str) -> Result<ReplicationPolicy, ConfigError
         .map_err(|e| regex_error(r.file, r.get(key), key, e))
 }
 
-fn periodic(r: &Reader<'_>, prefix: &str, enabled: bool, secs: u64) -> Result<Periodic, ConfigError> {
+fn periodic(
+    r: &Reader<'_>,
+    prefix: &str,
+    enabled: bool,
+    secs: u64,
+) -> Result<Periodic, ConfigError> {
     Ok(Periodic {
         enabled: r.bool_or(&format!("{prefix}.enabled"), enabled)?,
         interval: r.seconds_or(&format!("{prefix}.interval.seconds"), secs)?,
@@ -148,9 +172,9 @@ fn auto_offset_reset(file: &str, consumer: &ValueMap) -> Result<AutoOffsetReset,
         "earliest" => Ok(AutoOffsetReset::Earliest),
         "latest" => Ok(AutoOffsetReset::Latest),
         "none" => Ok(AutoOffsetReset::None),
-        _ if t.starts_with("by_duration:") && t.len() > "by_duration:".len() => {
-            Ok(AutoOffsetReset::ByDuration(t["by_duration:".len()..].to_owned()))
-        }
+        _ if t.starts_with("by_duration:") && t.len() > "by_duration:".len() => Ok(
+            AutoOffsetReset::ByDuration(t["by_duration:".len()..].to_owned()),
+        ),
         _ => Err(ConfigError::invalid(
             file,
             v,
@@ -165,12 +189,21 @@ fn acks(file: &str, producer: &ValueMap) -> Result<Acks, ConfigError> {
     r.choice_or(
         "acks",
         Acks::All,
-        &[("all", Acks::All), ("-1", Acks::All), ("1", Acks::Leader), ("0", Acks::None)],
+        &[
+            ("all", Acks::All),
+            ("-1", Acks::All),
+            ("1", Acks::Leader),
+            ("0", Acks::None),
+        ],
     )
 }
 
 fn worker(w: &ValueMap) -> WorkerConfig {
-    let get = |k: &str| w.get(k).map(|v| v.expose().trim().to_owned()).unwrap_or_default();
+    let get = |k: &str| {
+        w.get(k)
+            .map(|v| v.expose().trim().to_owned())
+            .unwrap_or_default()
+    };
     WorkerConfig {
         group_id: get("group.id"),
         offsets_topic: get("offset.storage.topic"),
@@ -179,19 +212,34 @@ fn worker(w: &ValueMap) -> WorkerConfig {
     }
 }
 
-fn filters(r: &Reader<'_>) -> Result<(TopicFilter, GroupFilter, ConfigPropertyFilter), ConfigError> {
+fn filters(
+    r: &Reader<'_>,
+) -> Result<(TopicFilter, GroupFilter, ConfigPropertyFilter), ConfigError> {
     let topics = TopicFilter {
         include: patterns(r, "topics", None, DEFAULT_TOPICS)?,
-        exclude: patterns(r, "topics.exclude", Some("topics.blacklist"), DEFAULT_TOPICS_EXCLUDE)?,
+        exclude: patterns(
+            r,
+            "topics.exclude",
+            Some("topics.blacklist"),
+            DEFAULT_TOPICS_EXCLUDE,
+        )?,
     };
     let groups = GroupFilter {
         include: patterns(r, "groups", None, DEFAULT_GROUPS)?,
-        exclude: patterns(r, "groups.exclude", Some("groups.blacklist"), DEFAULT_GROUPS_EXCLUDE)?,
+        exclude: patterns(
+            r,
+            "groups.exclude",
+            Some("groups.blacklist"),
+            DEFAULT_GROUPS_EXCLUDE,
+        )?,
     };
     let use_defaults_from = r.choice_or(
         "use.defaults.from",
         UseDefaultsFrom::Target,
-        &[("target", UseDefaultsFrom::Target), ("source", UseDefaultsFrom::Source)],
+        &[
+            ("target", UseDefaultsFrom::Target),
+            ("source", UseDefaultsFrom::Source),
+        ],
     )?;
     let configs = ConfigPropertyFilter {
         exclude: patterns(
@@ -205,11 +253,19 @@ fn filters(r: &Reader<'_>) -> Result<(TopicFilter, GroupFilter, ConfigPropertyFi
     Ok((topics, groups, configs))
 }
 
-fn offset_syncs(r: &Reader<'_>, p: &ReplicationPolicy, s: &str, t: &str) -> Result<OffsetSyncsConfig, ConfigError> {
+fn offset_syncs(
+    r: &Reader<'_>,
+    p: &ReplicationPolicy,
+    s: &str,
+    t: &str,
+) -> Result<OffsetSyncsConfig, ConfigError> {
     let location = r.choice_or(
         "offset-syncs.topic.location",
         TopicLocation::Source,
-        &[("source", TopicLocation::Source), ("target", TopicLocation::Target)],
+        &[
+            ("source", TopicLocation::Source),
+            ("target", TopicLocation::Target),
+        ],
     )?;
     // The topic is named after the cluster it does *not* live on.
     let topic = match location {
@@ -220,7 +276,11 @@ fn offset_syncs(r: &Reader<'_>, p: &ReplicationPolicy, s: &str, t: &str) -> Resu
         enabled: r.bool_or("emit.offset-syncs.enabled", true)?,
         location,
         topic,
-        replication_factor: r.replication_factor_or("offset-syncs.topic.replication.factor", 3, SHORT_MAX)?,
+        replication_factor: r.replication_factor_or(
+            "offset-syncs.topic.replication.factor",
+            3,
+            SHORT_MAX,
+        )?,
         lag_max: r.long_or("offset.lag.max", 100, 0)?,
     })
 }
@@ -261,12 +321,20 @@ pub(crate) fn build_flow(
         checkpoints: CheckpointsConfig {
             emit: periodic(&r, "emit.checkpoints", true, 60)?,
             topic: replication_policy.checkpoints_topic(source),
-            replication_factor: r.replication_factor_or("checkpoints.topic.replication.factor", 3, SHORT_MAX)?,
+            replication_factor: r.replication_factor_or(
+                "checkpoints.topic.replication.factor",
+                3,
+                SHORT_MAX,
+            )?,
         },
         heartbeats: HeartbeatsConfig {
             emit: periodic(&r, "emit.heartbeats", true, 1)?,
             topic: replication_policy.heartbeats_topic().to_owned(),
-            replication_factor: r.replication_factor_or("heartbeats.topic.replication.factor", 3, SHORT_MAX)?,
+            replication_factor: r.replication_factor_or(
+                "heartbeats.topic.replication.factor",
+                3,
+                SHORT_MAX,
+            )?,
             replication_enabled: r.bool_or("heartbeats.replication.enabled", true)?,
         },
         tasks_max: u32::try_from(r.int_or("tasks.max", 1, 1)?).unwrap_or(1),
@@ -278,7 +346,10 @@ pub(crate) fn build_flow(
         data_loss_policy: r.choice_or(
             "strait.data.loss.policy",
             DataLossPolicy::Fail,
-            &[("fail", DataLossPolicy::Fail), ("continue", DataLossPolicy::Continue)],
+            &[
+                ("fail", DataLossPolicy::Fail),
+                ("continue", DataLossPolicy::Continue),
+            ],
         )?,
         worker: worker(&w),
         raw: raw_settings(&c),
@@ -305,7 +376,12 @@ fn raw_settings(c: &ValueMap) -> ValueMap {
 
 /// Whether MM2 creates a herder for `source->target` (`clusterPairs()`): the flow is
 /// enabled, or heartbeats are on for it (globally or per flow; default on).
-pub(crate) fn pair_exists(file: &str, all: &ValueMap, source: &str, target: &str) -> Result<bool, ConfigError> {
+pub(crate) fn pair_exists(
+    file: &str,
+    all: &ValueMap,
+    source: &str,
+    target: &str,
+) -> Result<bool, ConfigError> {
     let r = Reader::new(file, all);
     let prefix = format!("{source}->{target}.");
     let enabled = r.bool_or(&format!("{prefix}enabled"), false)?;

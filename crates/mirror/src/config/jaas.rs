@@ -58,7 +58,11 @@ pub fn parse(text: &str) -> Result<JaasModule, String> {
     };
     let flag = match it.next() {
         Some(Token::Word(w)) => parse_flag(&w)?,
-        _ => return Err(format!("expected a control flag (required, requisite, sufficient, optional) after {class}")),
+        _ => {
+            return Err(format!(
+                "expected a control flag (required, requisite, sufficient, optional) after {class}"
+            ));
+        }
     };
     let mut options = BTreeMap::new();
     loop {
@@ -189,7 +193,10 @@ mod tests {
              username=\"$ConnectionString\" password=\"Endpoint=sb://x/;Key=a=b\";",
         )
         .expect("parses");
-        assert_eq!(m.class, "org.apache.kafka.common.security.plain.PlainLoginModule");
+        assert_eq!(
+            m.class,
+            "org.apache.kafka.common.security.plain.PlainLoginModule"
+        );
         assert_eq!(m.flag, LoginFlag::Required);
         assert_eq!(m.options["username"], "$ConnectionString");
         assert_eq!(m.options["password"], "Endpoint=sb://x/;Key=a=b");

@@ -42,7 +42,11 @@ pub fn load_mm2_properties_with(
         path: path.to_owned(),
         source,
     })?;
-    parse_mm2_properties(&properties::decode(&bytes), &path.display().to_string(), options)
+    parse_mm2_properties(
+        &properties::decode(&bytes),
+        &path.display().to_string(),
+        options,
+    )
 }
 
 /// Parses `mm2.properties` text; `file` names it in errors.
@@ -61,8 +65,14 @@ pub fn parse_mm2_properties(
     let ignored_keys = classify_keys(file, &all, &aliases, clusters_line)?;
     let pairs = select_pairs(file, &all, &aliases, clusters_line, options)?;
     let mut clusters = std::collections::BTreeMap::new();
-    for alias in aliases.iter().filter(|a| pairs.iter().any(|(s, t)| s == *a || t == *a)) {
-        clusters.insert(alias.clone(), build_cluster(file, &all, alias, clusters_line)?);
+    for alias in aliases
+        .iter()
+        .filter(|a| pairs.iter().any(|(s, t)| s == *a || t == *a))
+    {
+        clusters.insert(
+            alias.clone(),
+            build_cluster(file, &all, alias, clusters_line)?,
+        );
     }
     let flows = pairs
         .iter()
@@ -100,7 +110,12 @@ fn read_clusters(file: &str, all: &ValueMap) -> Result<(Vec<String>, usize), Con
         }
     }
     if aliases.is_empty() {
-        return Err(ConfigError::invalid(file, v, CLUSTERS, "at least one cluster alias"));
+        return Err(ConfigError::invalid(
+            file,
+            v,
+            CLUSTERS,
+            "at least one cluster alias",
+        ));
     }
     Ok((aliases, line))
 }
@@ -118,7 +133,13 @@ fn split_flow_key<'a>(key: &'a str, aliases: &[String]) -> Option<(&'a str, &'a 
         .max_by_key(|(_, t, _)| t.len())
 }
 
-fn unknown_flow_alias(file: &str, key: &str, v: &super::value::Value, aliases: &[String], clusters_line: usize) -> ConfigError {
+fn unknown_flow_alias(
+    file: &str,
+    key: &str,
+    v: &super::value::Value,
+    aliases: &[String],
+    clusters_line: usize,
+) -> ConfigError {
     let (source, after) = key.split_once("->").unwrap_or((key, ""));
     let alias = if aliases.iter().any(|a| a == source) {
         after.split('.').next().unwrap_or(after)
@@ -176,14 +197,17 @@ fn select_pairs(
     clusters_line: usize,
     options: &LoadOptions,
 ) -> Result<Vec<(String, String)>, ConfigError> {
-    if let Some(wanted) = &options.clusters {
-        if let Some(bad) = wanted.iter().find(|w| !aliases.contains(w)) {
-            return Err(ConfigError::InvalidValue {
-                at: Location::new(file, clusters_line, "--clusters"),
-                value: Some(bad.clone()),
-                expected: format!("one of the aliases in `clusters`: {}", aliases.join(", ")),
-            });
-        }
+    if let Some(bad) = options
+        .clusters
+        .iter()
+        .flatten()
+        .find(|w| !aliases.contains(w))
+    {
+        return Err(ConfigError::InvalidValue {
+            at: Location::new(file, clusters_line, "--clusters"),
+            value: Some(bad.clone()),
+            expected: format!("one of the aliases in `clusters`: {}", aliases.join(", ")),
+        });
     }
     let mut pairs = Vec::new();
     for s in aliases {
@@ -225,12 +249,17 @@ mod tests {
 
     #[test]
     fn heartbeats_off_removes_disabled_pairs() {
-        let c = load(&format!("{TWO}A->B.enabled=true\nemit.heartbeats.enabled=false\n"))
-            .expect("loads");
+        let c = load(&format!(
+            "{TWO}A->B.enabled=true\nemit.heartbeats.enabled=false\n"
+        ))
+        .expect("loads");
         let names: Vec<String> = c.flows.iter().map(|f| f.name()).collect();
         assert_eq!(names, ["A->B"]);
         let e = load(&format!("{TWO}emit.heartbeats.enabled=false\n")).expect_err("no flows");
-        assert!(e.to_string().starts_with("mm2.properties:1: `clusters`: no source->target"));
+        assert!(
+            e.to_string()
+                .starts_with("mm2.properties:1: `clusters`: no source->target")
+        );
     }
 
     #[test]
@@ -238,8 +267,10 @@ mod tests {
         let c = load(&format!("{TWO}A->B.enabled = true\n")).expect("loads");
         let rev = c.flow("B", "A").expect("B->A exists");
         assert!(rev.is_heartbeats_only() && rev.emits_heartbeats());
-        let c = load(&format!("{TWO}A->B.enabled = true\nB->A.emit.heartbeats.enabled = false\n"))
-            .expect("loads");
+        let c = load(&format!(
+            "{TWO}A->B.enabled = true\nB->A.emit.heartbeats.enabled = false\n"
+        ))
+        .expect("loads");
         assert!(c.flow("B", "A").is_none());
     }
 
@@ -268,8 +299,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_kept_and_reported() {
-        let c = load(&format!("{TWO}producer.linger.ms=5\nA->B.made.up=1\nA.anything=1\n"))
-            .expect("loads");
+        let c = load(&format!(
+            "{TWO}producer.linger.ms=5\nA->B.made.up=1\nA.anything=1\n"
+        ))
+        .expect("loads");
         let keys: Vec<&str> = c.ignored_keys.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, ["A->B.made.up", "producer.linger.ms"]);
     }

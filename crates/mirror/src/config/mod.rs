@@ -20,7 +20,9 @@ mod typed;
 pub mod value;
 
 pub use error::{ConfigError, Location};
-pub use mm2_properties::{LoadOptions, load_mm2_properties, load_mm2_properties_with, parse_mm2_properties};
+pub use mm2_properties::{
+    LoadOptions, load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,
+};
 pub use model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,

@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::security::SecurityConfig;
 use super::value::ValueMap;
-use crate::policy::{ConfigPropertyFilter, GroupFilter, ReplicationPolicy, TopicFilter, replicates_topic};
+use crate::policy::{
+    ConfigPropertyFilter, GroupFilter, ReplicationPolicy, TopicFilter, replicates_topic,
+};
 
 /// A whole configuration: clusters by alias, and the flows this process drives.
 #[derive(Clone, Debug)]
@@ -304,7 +306,8 @@ impl FlowConfig {
 
     /// The remote name of a source topic on the target.
     pub fn remote_topic(&self, topic: &str) -> String {
-        self.replication_policy.format_remote_topic(&self.source, topic)
+        self.replication_policy
+            .format_remote_topic(&self.source, topic)
     }
 
     /// The cluster holding the offset-syncs topic.

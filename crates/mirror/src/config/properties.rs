@@ -269,7 +269,10 @@ mod tests {
         assert_eq!(one("a"), ("a".into(), "".into()));
         assert_eq!(one("a="), ("a".into(), "".into()));
         assert_eq!(one("=b"), ("".into(), "b".into()));
-        assert_eq!(one("A->B.enabled = true"), ("A->B.enabled".into(), "true".into()));
+        assert_eq!(
+            one("A->B.enabled = true"),
+            ("A->B.enabled".into(), "true".into())
+        );
     }
 
     #[test]
@@ -298,7 +301,8 @@ mod tests {
 
     #[test]
     fn continuation() {
-        let text = "sasl.jaas.config=Plain required \\\n  username=\"u\" \\\n  password=\"p\";\nnext=1";
+        let text =
+            "sasl.jaas.config=Plain required \\\n  username=\"u\" \\\n  password=\"p\";\nnext=1";
         let v = kv(text);
         assert_eq!(
             v[1],
@@ -344,7 +348,10 @@ mod tests {
     #[test]
     fn later_duplicates_win() {
         let p = parse("a=1\na=2\n", "f").expect("parses");
-        assert_eq!(p.get("a").map(|p| (p.value.as_str(), p.line)), Some(("2", 2)));
+        assert_eq!(
+            p.get("a").map(|p| (p.value.as_str(), p.line)),
+            Some(("2", 2))
+        );
         assert_eq!(p.overridden().len(), 1);
     }
 

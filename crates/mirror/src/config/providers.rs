@@ -83,7 +83,12 @@ impl Providers {
         let Some(decl) = props.get(CONFIG_PROVIDERS) else {
             return Ok(out);
         };
-        for name in decl.value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        for name in decl
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
             let class_key = format!("{CONFIG_PROVIDERS}.{name}.class");
             let Some(class) = props.get(&class_key) else {
                 return Err(ConfigError::Missing {
@@ -154,7 +159,12 @@ impl Providers {
         Ok(value.with_text(out, key))
     }
 
-    fn lookup(&self, r: &Reference<'_>, env: &Env, cache: &mut FileCache) -> Result<String, String> {
+    fn lookup(
+        &self,
+        r: &Reference<'_>,
+        env: &Env,
+        cache: &mut FileCache,
+    ) -> Result<String, String> {
         let Some(provider) = self.providers.get(r.provider) else {
             return Err(format!(
                 "provider `{}` is not declared: expected it in `{CONFIG_PROVIDERS}` with a \
@@ -190,7 +200,11 @@ fn allowed_paths(props: &Properties, name: &str) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-fn allowlist(props: &Properties, name: &str, file: &str) -> Result<Option<PatternList>, ConfigError> {
+fn allowlist(
+    props: &Properties,
+    name: &str,
+    file: &str,
+) -> Result<Option<PatternList>, ConfigError> {
     let key = format!("{CONFIG_PROVIDERS}.{name}.param.allowlist.pattern");
     let Some(p) = props.get(&key) else {
         return Ok(None);
@@ -238,14 +252,12 @@ fn lookup_env(provider: &Provider, r: &Reference<'_>, env: &Env) -> Result<Strin
                     `${env:VAR}` or `${env::VAR}`"
             .to_owned());
     }
-    if let Some(allow) = &provider.allowlist {
-        if !allow.matches(r.key) {
-            return Err(format!(
-                "variable `{}` is not allowed by `allowlist.pattern` {}",
-                r.key,
-                allow.patterns().join(",")
-            ));
-        }
+    if let Some(allow) = provider.allowlist.as_ref().filter(|a| !a.matches(r.key)) {
+        return Err(format!(
+            "variable `{}` is not allowed by `allowlist.pattern` {}",
+            r.key,
+            allow.patterns().join(",")
+        ));
     }
     env.var(r.key)
         .ok_or_else(|| format!("environment variable `{}` is not set", r.key))
@@ -286,7 +298,10 @@ fn read_dir_entry(dir: &Path, name: &str) -> Result<String, String> {
     // DirectoryConfigProvider only serves regular files directly inside the directory.
     let is_plain_name = !name.is_empty()
         && Path::new(name).components().count() == 1
-        && matches!(Path::new(name).components().next(), Some(Component::Normal(_)));
+        && matches!(
+            Path::new(name).components().next(),
+            Some(Component::Normal(_))
+        );
     let path = dir.join(name);
     if !is_plain_name || !path.is_file() {
         return Err(format!("no file `{name}` in directory {}", dir.display()));
@@ -308,8 +323,8 @@ impl FileCache {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             let text = properties::decode(&bytes);
-            let parsed = properties::parse(&text, &path.display().to_string())
-                .map_err(|e| e.to_string())?;
+            let parsed =
+                properties::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
             self.files.insert(path.to_owned(), parsed);
         }
         self.files

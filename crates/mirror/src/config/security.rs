@@ -48,7 +48,10 @@ impl SecurityProtocol {
 
     /// SASL authentication.
     pub fn uses_sasl(self) -> bool {
-        matches!(self, SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl)
+        matches!(
+            self,
+            SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
+        )
     }
 }
 
@@ -65,6 +68,17 @@ pub enum StoreType {
     /// PEM (file or inline, KIP-651).
     #[serde(rename = "PEM")]
     Pem,
+}
+
+impl StoreType {
+    /// Kafka's name (`JKS`, `PKCS12`, `PEM`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreType::Jks => "JKS",
+            StoreType::Pkcs12 => "PKCS12",
+            StoreType::Pem => "PEM",
+        }
+    }
 }
 
 /// Where certificates come from.
@@ -249,8 +263,16 @@ pub(crate) fn parse_security(file: &str, map: &ValueMap) -> Result<SecurityConfi
             ("SASL_SSL", SecurityProtocol::SaslSsl),
         ],
     )?;
-    let ssl = if protocol.uses_tls() { Some(parse_ssl(&r)?) } else { None };
-    let sasl = if protocol.uses_sasl() { Some(parse_sasl(&r)?) } else { None };
+    let ssl = if protocol.uses_tls() {
+        Some(parse_ssl(&r)?)
+    } else {
+        None
+    };
+    let sasl = if protocol.uses_sasl() {
+        Some(parse_sasl(&r)?)
+    } else {
+        None
+    };
     Ok(SecurityConfig {
         protocol,
         ssl,
@@ -261,9 +283,10 @@ pub(crate) fn parse_security(file: &str, map: &ValueMap) -> Result<SecurityConfi
 /// The key a user should set next to the line that set `security.protocol`.
 fn sibling_key(r: &Reader<'_>, key: &str) -> Location {
     let (prefix, line) = match r.get("security.protocol").map(Value::origin) {
-        Some(super::value::Origin::Line { key: k, line }) => {
-            (k.strip_suffix("security.protocol").unwrap_or("").to_owned(), *line)
-        }
+        Some(super::value::Origin::Line { key: k, line }) => (
+            k.strip_suffix("security.protocol").unwrap_or("").to_owned(),
+            *line,
+        ),
         _ => (String::new(), 0),
     };
     Location::new(r.file, line, format!("{prefix}{key}"))
@@ -273,7 +296,11 @@ fn store_type(r: &Reader<'_>, key: &str) -> Result<StoreType, ConfigError> {
     r.choice_or(
         key,
         StoreType::Jks,
-        &[("JKS", StoreType::Jks), ("PKCS12", StoreType::Pkcs12), ("PEM", StoreType::Pem)],
+        &[
+            ("JKS", StoreType::Jks),
+            ("PKCS12", StoreType::Pkcs12),
+            ("PEM", StoreType::Pem),
+        ],
     )
 }
 
@@ -289,7 +316,12 @@ fn both_set(r: &Reader<'_>, a: &str, b: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn require_pem(r: &Reader<'_>, t: StoreType, inline_key: &str, type_key: &str) -> Result<(), ConfigError> {
+fn require_pem(
+    r: &Reader<'_>,
+    t: StoreType,
+    inline_key: &str,
+    type_key: &str,
+) -> Result<(), ConfigError> {
     match r.get(inline_key) {
         Some(v) if t != StoreType::Pem => Err(ConfigError::invalid(
             r.file,
@@ -304,7 +336,12 @@ fn require_pem(r: &Reader<'_>, t: StoreType, inline_key: &str, type_key: &str) -
 fn parse_truststore(r: &Reader<'_>) -> Result<Option<TrustStore>, ConfigError> {
     both_set(r, "ssl.truststore.location", "ssl.truststore.certificates")?;
     let store_type = store_type(r, "ssl.truststore.type")?;
-    require_pem(r, store_type, "ssl.truststore.certificates", "ssl.truststore.type")?;
+    require_pem(
+        r,
+        store_type,
+        "ssl.truststore.certificates",
+        "ssl.truststore.type",
+    )?;
     let source = if let Some(v) = r.get("ssl.truststore.location") {
         TrustSource::Location(PathBuf::from(v.expose().trim()))
     } else if let Some(v) = r.get("ssl.truststore.certificates") {
@@ -405,10 +442,14 @@ fn parse_sasl(r: &Reader<'_>) -> Result<SaslConfig, ConfigError> {
                 at: sibling_key(r, "sasl.jaas.config"),
                 expected: format!(
                     "a JAAS login module with the username and password for SASL {} \
-                     (strait has no JVM-wide JAAS file), e.g. \
-                     org.apache.kafka.common.security.plain.PlainLoginModule required \
+                     (strait has no JVM-wide JAAS file), e.g. {} required \
                      username=\"…\" password=\"…\";",
-                    mechanism.name()
+                    mechanism.name(),
+                    if mechanism == SaslMechanism::Plain {
+                        "org.apache.kafka.common.security.plain.PlainLoginModule"
+                    } else {
+                        "org.apache.kafka.common.security.scram.ScramLoginModule"
+                    }
                 ),
             });
         }
@@ -423,8 +464,9 @@ fn parse_sasl(r: &Reader<'_>) -> Result<SaslConfig, ConfigError> {
 
 fn parse_jaas_value(file: &str, v: &Value) -> Result<Jaas, ConfigError> {
     let key = "sasl.jaas.config";
-    let module = jaas::parse(v.expose())
-        .map_err(|reason| ConfigError::invalid(file, v, key, format!("a JAAS login module: {reason}")))?;
+    let module = jaas::parse(v.expose()).map_err(|reason| {
+        ConfigError::invalid(file, v, key, format!("a JAAS login module: {reason}"))
+    })?;
     let credential = if module.class.ends_with(".PlainLoginModule") {
         Some(CredentialModule::Plain)
     } else if module.class.ends_with(".ScramLoginModule") {
@@ -438,7 +480,10 @@ fn parse_jaas_value(file: &str, v: &Value) -> Result<Jaas, ConfigError> {
             raw: v.to_secret(),
         });
     };
-    match (module.options.get("username"), module.options.get("password")) {
+    match (
+        module.options.get("username"),
+        module.options.get("password"),
+    ) {
         (Some(u), Some(p)) => Ok(Jaas::Credentials {
             module: cred,
             flag: module.flag,
@@ -449,14 +494,19 @@ fn parse_jaas_value(file: &str, v: &Value) -> Result<Jaas, ConfigError> {
             file,
             v,
             key,
-            format!("{} with both username=\"…\" and password=\"…\"", module.class),
+            format!(
+                "{} with both username=\"…\" and password=\"…\"",
+                module.class
+            ),
         )),
     }
 }
 
 /// Convenience for summaries: other settings as shown strings.
 pub(crate) fn shown(map: &ValueMap) -> BTreeMap<String, String> {
-    map.iter().map(|(k, v)| (k.clone(), v.shown().to_owned())).collect()
+    map.iter()
+        .map(|(k, v)| (k.clone(), v.shown().to_owned()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -470,7 +520,10 @@ mod tests {
             .enumerate()
             .map(|(i, (k, v))| {
                 let key = format!("B.{k}");
-                ((*k).to_owned(), Value::for_key(k, *v, Origin::line(key, i + 1)))
+                (
+                    (*k).to_owned(),
+                    Value::for_key(k, *v, Origin::line(key, i + 1)),
+                )
             })
             .collect()
     }
@@ -500,7 +553,12 @@ mod tests {
         let sasl = s.sasl.expect("sasl");
         assert_eq!(sasl.mechanism, SaslMechanism::Plain);
         match sasl.jaas {
-            Some(Jaas::Credentials { username, password, module, .. }) => {
+            Some(Jaas::Credentials {
+                username,
+                password,
+                module,
+                ..
+            }) => {
                 assert_eq!(username, "$ConnectionString");
                 assert_eq!(password.expose(), "Endpoint=sb://n/;K=v");
                 assert_eq!(module, CredentialModule::Plain);
@@ -511,9 +569,16 @@ mod tests {
 
     #[test]
     fn missing_jaas_points_at_protocol_line() {
-        let m = map(&[("security.protocol", "SASL_SSL"), ("sasl.mechanism", "SCRAM-SHA-512")]);
+        let m = map(&[
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-512"),
+        ]);
         let e = parse_security("f", &m).expect_err("missing");
-        assert!(e.to_string().starts_with("f:1: `B.sasl.jaas.config` is missing"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("f:1: `B.sasl.jaas.config` is missing"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -524,28 +589,46 @@ mod tests {
             ("ssl.truststore.certificates", "-----BEGIN CERTIFICATE-----"),
             ("ssl.keystore.type", "PEM"),
             ("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----"),
-            ("ssl.keystore.certificate.chain", "-----BEGIN CERTIFICATE-----"),
+            (
+                "ssl.keystore.certificate.chain",
+                "-----BEGIN CERTIFICATE-----",
+            ),
             ("ssl.endpoint.identification.algorithm", ""),
             ("ssl.enabled.protocols", "TLSv1.3"),
         ]);
         let ssl = parse_security("f", &m).expect("ok").ssl.expect("tls");
         assert!(!ssl.endpoint_identification);
-        assert!(matches!(ssl.truststore.expect("ts").source, TrustSource::InlinePem(_)));
-        assert!(matches!(ssl.keystore.expect("ks").source, KeySource::InlinePem { .. }));
+        assert!(matches!(
+            ssl.truststore.expect("ts").source,
+            TrustSource::InlinePem(_)
+        ));
+        assert!(matches!(
+            ssl.keystore.expect("ks").source,
+            KeySource::InlinePem { .. }
+        ));
         assert!(ssl.other.contains_key("ssl.enabled.protocols"));
     }
 
     #[test]
     fn invalid_combinations() {
-        let inline_jks = map(&[("security.protocol", "SSL"), ("ssl.truststore.certificates", "x")]);
+        let inline_jks = map(&[
+            ("security.protocol", "SSL"),
+            ("ssl.truststore.certificates", "x"),
+        ]);
         assert!(parse_security("f", &inline_jks).is_err());
         let bad_proto = map(&[("security.protocol", "TLS")]);
         let e = parse_security("f", &bad_proto).expect_err("bad");
-        assert!(e.to_string().contains("one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"));
+        assert!(
+            e.to_string()
+                .contains("one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL")
+        );
         let bad_jaas = map(&[
             ("security.protocol", "SASL_PLAINTEXT"),
             ("sasl.mechanism", "PLAIN"),
-            ("sasl.jaas.config", "x.PlainLoginModule required username=\"u\";"),
+            (
+                "sasl.jaas.config",
+                "x.PlainLoginModule required username=\"u\";",
+            ),
         ]);
         assert!(parse_security("f", &bad_jaas).is_err());
     }

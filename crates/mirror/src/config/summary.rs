@@ -8,8 +8,8 @@ use std::fmt;
 use serde::Serialize;
 
 use super::model::{
-    Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel,
-    MirrorConfig, Periodic,
+    Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel, MirrorConfig,
+    Periodic,
 };
 use super::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
 use super::value::REDACTED;
@@ -102,16 +102,16 @@ pub struct FlowSummary {
     pub separator: String,
     /// Example remote name of a topic `<topic>`.
     pub remote_topic_example: String,
-    /// Pattern lists by key.
-    pub patterns: BTreeMap<&'static str, Vec<String>>,
-    /// Internal topics by role.
-    pub internal_topics: BTreeMap<&'static str, TopicSummary>,
+    /// Pattern lists.
+    pub patterns: PatternsSummary,
+    /// Internal topics.
+    pub internal_topics: InternalTopicsSummary,
     /// `replication.factor`.
     pub replication_factor: i32,
     /// `tasks.max`.
     pub tasks_max: u32,
-    /// Periodic tasks by key prefix.
-    pub periodic: BTreeMap<&'static str, Periodic>,
+    /// Periodic tasks.
+    pub schedule: ScheduleSummary,
     /// Source consumer `auto.offset.reset`.
     pub auto_offset_reset: AutoOffsetReset,
     /// Source consumer `isolation.level`.
@@ -120,6 +120,65 @@ pub struct FlowSummary {
     pub acks: Acks,
     /// `strait.data.loss.policy`.
     pub data_loss_policy: DataLossPolicy,
+}
+
+/// The pattern lists of a flow, under their MM2 key names.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatternsSummary {
+    /// `topics`.
+    pub topics: Vec<String>,
+    /// `topics.exclude`.
+    #[serde(rename = "topics.exclude")]
+    pub topics_exclude: Vec<String>,
+    /// `groups`.
+    pub groups: Vec<String>,
+    /// `groups.exclude`.
+    #[serde(rename = "groups.exclude")]
+    pub groups_exclude: Vec<String>,
+    /// `config.properties.exclude`.
+    #[serde(rename = "config.properties.exclude")]
+    pub config_properties_exclude: Vec<String>,
+}
+
+/// The topics a flow keeps its state and beacons in (mm2-behaviour §1.1).
+#[derive(Clone, Debug, Serialize)]
+pub struct InternalTopicsSummary {
+    /// `mm2-offset-syncs.<other>.internal`.
+    pub offset_syncs: TopicSummary,
+    /// `<source>.checkpoints.internal` on the target.
+    pub checkpoints: TopicSummary,
+    /// `heartbeats` on the target.
+    pub heartbeats: TopicSummary,
+    /// The source's heartbeats as replicated (`<source>.heartbeats`).
+    pub remote_heartbeats: TopicSummary,
+    /// Source positions in Connect format (`mm2-offsets.<source>.internal`).
+    pub source_positions: TopicSummary,
+}
+
+/// A flow's periodic tasks, under their MM2 key prefixes.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleSummary {
+    /// `refresh.topics.*`.
+    #[serde(rename = "refresh.topics")]
+    pub refresh_topics: Periodic,
+    /// `refresh.groups.*`.
+    #[serde(rename = "refresh.groups")]
+    pub refresh_groups: Periodic,
+    /// `sync.topic.configs.*`.
+    #[serde(rename = "sync.topic.configs")]
+    pub sync_topic_configs: Periodic,
+    /// `sync.topic.acls.*`.
+    #[serde(rename = "sync.topic.acls")]
+    pub sync_topic_acls: Periodic,
+    /// `sync.group.offsets.*`.
+    #[serde(rename = "sync.group.offsets")]
+    pub sync_group_offsets: Periodic,
+    /// `emit.checkpoints.*`.
+    #[serde(rename = "emit.checkpoints")]
+    pub emit_checkpoints: Periodic,
+    /// `emit.heartbeats.*`.
+    #[serde(rename = "emit.heartbeats")]
+    pub emit_heartbeats: Periodic,
 }
 
 impl MirrorConfig {
@@ -147,7 +206,11 @@ impl Summary {
 
 fn cluster_summary(c: &ClusterConfig) -> ClusterSummary {
     let mut overrides = BTreeMap::new();
-    for (role, map) in [("consumer", &c.consumer), ("producer", &c.producer), ("admin", &c.admin)] {
+    for (role, map) in [
+        ("consumer", &c.consumer),
+        ("producer", &c.producer),
+        ("admin", &c.admin),
+    ] {
         if !map.is_empty() {
             overrides.insert(role.to_owned(), security::shown(map));
         }
@@ -165,22 +228,28 @@ fn security_summary(s: &SecurityConfig) -> SecuritySummary {
         truststore: match &ssl.truststore {
             None => "system roots".into(),
             Some(t) => match &t.source {
-                TrustSource::Location(p) => format!("{} ({:?})", p.display(), t.store_type),
+                TrustSource::Location(p) => format!("{} ({})", p.display(), t.store_type.name()),
                 TrustSource::InlinePem(_) => "inline PEM certificates".into(),
             },
         },
         keystore: ssl.keystore.as_ref().map(|k| match &k.source {
-            KeySource::Location(p) => format!("{} ({:?})", p.display(), k.store_type),
+            KeySource::Location(p) => format!("{} ({})", p.display(), k.store_type.name()),
             KeySource::InlinePem { .. } => format!("inline PEM, key {REDACTED}"),
         }),
         endpoint_identification: ssl.endpoint_identification,
     });
     let sasl = s.sasl.as_ref().map(|sasl| {
         let (login_module, username, password) = match &sasl.jaas {
-            Some(Jaas::Credentials { module, username, .. }) => {
-                (Some(format!("{module:?}LoginModule")), Some(username.clone()), Some(REDACTED.to_owned()))
+            Some(Jaas::Credentials {
+                module, username, ..
+            }) => (
+                Some(format!("{module:?}LoginModule")),
+                Some(username.clone()),
+                Some(REDACTED.to_owned()),
+            ),
+            Some(Jaas::Other { module, .. }) => {
+                (Some(module.clone()), None, Some(REDACTED.to_owned()))
             }
-            Some(Jaas::Other { module, .. }) => (Some(module.clone()), None, Some(REDACTED.to_owned())),
             None => (None, None, None),
         };
         SaslSummary {
@@ -201,48 +270,72 @@ fn list(p: &PatternList) -> Vec<String> {
     p.patterns().to_vec()
 }
 
-fn flow_summary(f: &FlowConfig) -> FlowSummary {
-    let mut patterns = BTreeMap::new();
-    patterns.insert("topics", list(&f.topic_filter.include));
-    patterns.insert("topics.exclude", list(&f.topic_filter.exclude));
-    patterns.insert("groups", list(&f.group_filter.include));
-    patterns.insert("groups.exclude", list(&f.group_filter.exclude));
-    patterns.insert("config.properties.exclude", list(&f.config_property_filter.exclude));
-    let topic = |topic: &str, cluster: &str, rf: Option<i32>, enabled: bool| TopicSummary {
+fn topic(topic: &str, cluster: &str, rf: Option<i32>, enabled: bool) -> TopicSummary {
+    TopicSummary {
         topic: topic.to_owned(),
         cluster: cluster.to_owned(),
         replication_factor: rf,
         enabled,
-    };
-    let mut internal = BTreeMap::new();
-    let os = &f.offset_syncs;
-    internal.insert("offset_syncs", topic(&os.topic, f.offset_syncs_cluster(), Some(os.replication_factor), f.enabled && os.enabled));
-    let cp = &f.checkpoints;
-    internal.insert("checkpoints", topic(&cp.topic, &f.target, Some(cp.replication_factor), f.enabled && cp.emit.enabled));
-    let hb = &f.heartbeats;
-    internal.insert("heartbeats", topic(&hb.topic, &f.target, Some(hb.replication_factor), hb.emit.enabled));
-    let remote_hb = f.remote_topic(&hb.topic);
-    internal.insert("remote_heartbeats", topic(&remote_hb, &f.target, None, f.enabled && hb.replication_enabled));
-    internal.insert("source_positions", topic(&f.worker.offsets_topic, &f.target, None, f.enabled));
-    let mut periodic = BTreeMap::new();
-    periodic.insert("refresh.topics", f.refresh_topics);
-    periodic.insert("refresh.groups", f.refresh_groups);
-    periodic.insert("sync.topic.configs", f.sync_topic_configs);
-    periodic.insert("sync.topic.acls", f.sync_topic_acls);
-    periodic.insert("sync.group.offsets", f.sync_group_offsets);
-    periodic.insert("emit.checkpoints", f.checkpoints.emit);
-    periodic.insert("emit.heartbeats", f.heartbeats.emit);
+    }
+}
+
+fn internal_topics(f: &FlowConfig) -> InternalTopicsSummary {
+    let (os, cp, hb) = (&f.offset_syncs, &f.checkpoints, &f.heartbeats);
+    InternalTopicsSummary {
+        offset_syncs: topic(
+            &os.topic,
+            f.offset_syncs_cluster(),
+            Some(os.replication_factor),
+            f.enabled && os.enabled,
+        ),
+        checkpoints: topic(
+            &cp.topic,
+            &f.target,
+            Some(cp.replication_factor),
+            f.enabled && cp.emit.enabled,
+        ),
+        heartbeats: topic(
+            &hb.topic,
+            &f.target,
+            Some(hb.replication_factor),
+            hb.emit.enabled,
+        ),
+        remote_heartbeats: topic(
+            &f.remote_topic(&hb.topic),
+            &f.target,
+            None,
+            f.enabled && hb.replication_enabled,
+        ),
+        source_positions: topic(&f.worker.offsets_topic, &f.target, None, f.enabled),
+    }
+}
+
+fn flow_summary(f: &FlowConfig) -> FlowSummary {
     FlowSummary {
         name: f.name(),
         enabled: f.enabled,
         policy: f.replication_policy.class_name().to_owned(),
         separator: f.replication_policy.separator().to_owned(),
         remote_topic_example: f.remote_topic("<topic>"),
-        patterns,
-        internal_topics: internal,
+        patterns: PatternsSummary {
+            topics: list(&f.topic_filter.include),
+            topics_exclude: list(&f.topic_filter.exclude),
+            groups: list(&f.group_filter.include),
+            groups_exclude: list(&f.group_filter.exclude),
+            config_properties_exclude: list(&f.config_property_filter.exclude),
+        },
+        internal_topics: internal_topics(f),
         replication_factor: f.replication_factor,
         tasks_max: f.tasks_max,
-        periodic,
+        schedule: ScheduleSummary {
+            refresh_topics: f.refresh_topics,
+            refresh_groups: f.refresh_groups,
+            sync_topic_configs: f.sync_topic_configs,
+            sync_topic_acls: f.sync_topic_acls,
+            sync_group_offsets: f.sync_group_offsets,
+            emit_checkpoints: f.checkpoints.emit,
+            emit_heartbeats: f.heartbeats.emit,
+        },
         auto_offset_reset: f.auto_offset_reset.clone(),
         isolation_level: f.isolation_level,
         acks: f.acks,
@@ -288,10 +381,24 @@ impl fmt::Display for Summary {
 }
 
 fn write_cluster(f: &mut fmt::Formatter<'_>, c: &ClusterSummary) -> fmt::Result {
-    writeln!(f, "  {}: {} via {}", c.alias, c.security.protocol, c.bootstrap_servers.join(","))?;
+    writeln!(
+        f,
+        "  {}: {} via {}",
+        c.alias,
+        c.security.protocol,
+        c.bootstrap_servers.join(",")
+    )?;
     if let Some(t) = &c.security.tls {
-        let host = if t.endpoint_identification { "on" } else { "OFF" };
-        writeln!(f, "    tls: trust {}; host name verification {host}", t.truststore)?;
+        let host = if t.endpoint_identification {
+            "on"
+        } else {
+            "OFF"
+        };
+        writeln!(
+            f,
+            "    tls: trust {}; host name verification {host}",
+            t.truststore
+        )?;
         if let Some(k) = &t.keystore {
             writeln!(f, "    tls client certificate: {k}")?;
         }
@@ -317,23 +424,68 @@ fn write_cluster(f: &mut fmt::Formatter<'_>, c: &ClusterSummary) -> fmt::Result 
 }
 
 fn write_flow(f: &mut fmt::Formatter<'_>, s: &FlowSummary) -> fmt::Result {
+    let t = &s.internal_topics;
     if !s.enabled {
-        let hb = &s.internal_topics["heartbeats"];
-        return writeln!(f, "  {}: heartbeats only (not enabled): writes `{}` on {}", s.name, hb.topic, hb.cluster);
+        let hb = &t.heartbeats;
+        return writeln!(
+            f,
+            "  {}: heartbeats only (not enabled): writes `{}` on {}",
+            s.name, hb.topic, hb.cluster
+        );
     }
     writeln!(f, "  {}: replicating", s.name)?;
-    writeln!(f, "    policy: {} (separator {:?}): <topic> -> {}", s.policy, s.separator, s.remote_topic_example)?;
-    for (k, v) in &s.patterns {
-        let shown = if v.is_empty() { "(none)".to_owned() } else { v.join(", ") };
+    writeln!(
+        f,
+        "    policy: {} (separator {:?}): <topic> -> {}",
+        s.policy, s.separator, s.remote_topic_example
+    )?;
+    let p = &s.patterns;
+    for (k, v) in [
+        ("topics", &p.topics),
+        ("topics.exclude", &p.topics_exclude),
+        ("groups", &p.groups),
+        ("groups.exclude", &p.groups_exclude),
+        ("config.properties.exclude", &p.config_properties_exclude),
+    ] {
+        let shown = if v.is_empty() {
+            "(none)".to_owned()
+        } else {
+            v.join(", ")
+        };
         writeln!(f, "    {k}: {shown}")?;
     }
     writeln!(f, "    internal topics:")?;
-    for (role, t) in &s.internal_topics {
+    for (role, t) in [
+        ("offset syncs", &t.offset_syncs),
+        ("checkpoints", &t.checkpoints),
+        ("heartbeats", &t.heartbeats),
+        ("remote heartbeats", &t.remote_heartbeats),
+        ("source positions", &t.source_positions),
+    ] {
         let state = if t.enabled { "" } else { " (off)" };
-        writeln!(f, "      {role}: {} on {}{}{state}", t.topic, t.cluster, rf(t.replication_factor))?;
+        writeln!(
+            f,
+            "      {role}: {} on {}{}{state}",
+            t.topic,
+            t.cluster,
+            rf(t.replication_factor)
+        )?;
     }
-    writeln!(f, "    remote topics: replication factor {}, tasks.max {}", s.replication_factor, s.tasks_max)?;
-    for (k, p) in &s.periodic {
+    writeln!(
+        f,
+        "    remote topics: replication factor {}, tasks.max {}",
+        s.replication_factor, s.tasks_max
+    )?;
+    let c = &s.schedule;
+    for (k, p) in [
+        ("refresh.topics", &c.refresh_topics),
+        ("refresh.groups", &c.refresh_groups),
+        ("sync.topic.configs", &c.sync_topic_configs),
+        ("sync.topic.acls", &c.sync_topic_acls),
+        ("sync.group.offsets", &c.sync_group_offsets),
+        ("emit.checkpoints", &c.emit_checkpoints),
+        ("emit.heartbeats", &c.emit_heartbeats),
+    ] {
         writeln!(f, "    {k}: {}", every(p))?;
     }
     writeln!(

@@ -45,9 +45,7 @@ impl<'a> Reader<'a> {
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= min)
-            .ok_or_else(|| {
-                ConfigError::invalid(self.file, v, key, format!("an integer >= {min}"))
-            })
+            .ok_or_else(|| ConfigError::invalid(self.file, v, key, format!("an integer >= {min}")))
     }
 
     /// An INT that must be >= `min`.
@@ -104,7 +102,9 @@ impl<'a> Reader<'a> {
             .trim()
             .parse::<u64>()
             .map(Duration::from_millis)
-            .map_err(|_| ConfigError::invalid(self.file, v, key, "a whole number of milliseconds >= 0"))
+            .map_err(|_| {
+                ConfigError::invalid(self.file, v, key, "a whole number of milliseconds >= 0")
+            })
     }
 
     /// One of `choices` (case-insensitive), mapped through `f`.
@@ -152,7 +152,11 @@ pub(crate) fn parse_bool(file: &str, key: &str, v: &Value) -> Result<bool, Confi
 }
 
 /// Parses `bootstrap.servers`: a comma list of `host:port` (IPv6 as `[addr]:port`).
-pub(crate) fn parse_bootstrap(file: &str, key: &str, v: &Value) -> Result<Vec<String>, ConfigError> {
+pub(crate) fn parse_bootstrap(
+    file: &str,
+    key: &str,
+    v: &Value,
+) -> Result<Vec<String>, ConfigError> {
     let expected = "a comma-separated list of host:port addresses, e.g. broker1:9092,broker2:9092";
     let servers: Vec<String> = v
         .expose()
@@ -179,37 +183,67 @@ mod tests {
 
     fn map(k: &str, v: &str) -> ValueMap {
         let mut m = ValueMap::new();
-        m.insert(k.into(), Value::for_key(k, v, Origin::line(format!("A->B.{k}"), 4)));
+        m.insert(
+            k.into(),
+            Value::for_key(k, v, Origin::line(format!("A->B.{k}"), 4)),
+        );
         m
     }
 
     #[test]
     fn booleans() {
         let m = map("enabled", " TRUE ");
-        assert!(Reader::new("f", &m).bool_or("enabled", false).expect("bool"));
+        assert!(
+            Reader::new("f", &m)
+                .bool_or("enabled", false)
+                .expect("bool")
+        );
         let m = map("enabled", "yes");
-        let e = Reader::new("f", &m).bool_or("enabled", false).expect_err("bad");
-        assert_eq!(e.to_string(), "f:4: `A->B.enabled` = `yes`: expected true or false");
+        let e = Reader::new("f", &m)
+            .bool_or("enabled", false)
+            .expect_err("bad");
+        assert_eq!(
+            e.to_string(),
+            "f:4: `A->B.enabled` = `yes`: expected true or false"
+        );
     }
 
     #[test]
     fn numbers() {
         let m = map("x", "600");
         let r = Reader::new("f", &m);
-        assert_eq!(r.seconds_or("x", 1).expect("secs"), Duration::from_secs(600));
-        assert_eq!(r.seconds_or("y", 1).expect("default"), Duration::from_secs(1));
+        assert_eq!(
+            r.seconds_or("x", 1).expect("secs"),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            r.seconds_or("y", 1).expect("default"),
+            Duration::from_secs(1)
+        );
         let m = map("x", "ten");
         assert!(Reader::new("f", &m).seconds_or("x", 1).is_err());
         let m = map("rf", "-1");
-        assert_eq!(Reader::new("f", &m).replication_factor_or("rf", 3, 32767).expect("rf"), -1);
+        assert_eq!(
+            Reader::new("f", &m)
+                .replication_factor_or("rf", 3, 32767)
+                .expect("rf"),
+            -1
+        );
         let m = map("rf", "0");
-        assert!(Reader::new("f", &m).replication_factor_or("rf", 3, 32767).is_err());
+        assert!(
+            Reader::new("f", &m)
+                .replication_factor_or("rf", 3, 32767)
+                .is_err()
+        );
     }
 
     #[test]
     fn bootstrap() {
         let v = Value::for_key("bootstrap.servers", "a:1, [::1]:2", Origin::Default);
-        assert_eq!(parse_bootstrap("f", "k", &v).expect("ok"), vec!["a:1", "[::1]:2"]);
+        assert_eq!(
+            parse_bootstrap("f", "k", &v).expect("ok"),
+            vec!["a:1", "[::1]:2"]
+        );
         for bad in ["", "a", "a:x", ":9092", "a:70000"] {
             let v = Value::for_key("bootstrap.servers", bad, Origin::Default);
             assert!(parse_bootstrap("f", "k", &v).is_err(), "{bad}");

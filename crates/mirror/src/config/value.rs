@@ -212,7 +212,11 @@ mod tests {
 
     #[test]
     fn sensitive_values_redact() {
-        let v = Value::for_key("B.sasl.jaas.config", "x password=\"p\";", Origin::line("k", 3));
+        let v = Value::for_key(
+            "B.sasl.jaas.config",
+            "x password=\"p\";",
+            Origin::line("k", 3),
+        );
         assert!(v.is_sensitive());
         assert_eq!(v.shown(), REDACTED);
         assert!(!format!("{v:?}").contains("password"));

@@ -32,7 +32,10 @@ fn included(include: &PatternList, exclude: &PatternList, name: &str) -> bool {
     match (include.try_matches(name), exclude.try_matches(name)) {
         (Some(inc), Some(exc)) => inc && !exc,
         _ => {
-            tracing::warn!(name, "regex backtracking limit hit while filtering; not replicating");
+            tracing::warn!(
+                name,
+                "regex backtracking limit hit while filtering; not replicating"
+            );
             false
         }
     }
@@ -176,7 +179,12 @@ mod tests {
         let f = TopicFilter::default();
         assert!(f.should_replicate_topic("orders"));
         assert!(f.should_replicate_topic("A.orders"));
-        for t in ["__consumer_offsets", "x.internal", "x-internal", "t.replica"] {
+        for t in [
+            "__consumer_offsets",
+            "x.internal",
+            "x-internal",
+            "t.replica",
+        ] {
             assert!(!f.should_replicate_topic(t), "{t}");
         }
     }
@@ -238,6 +246,12 @@ mod tests {
         let all = TopicFilter::new(".*", "").expect("valid");
         assert!(!replicates_topic(&all, &p, "B", true, "B.orders"));
         assert!(!replicates_topic(&all, &p, "B", true, "__consumer_offsets"));
-        assert!(!replicates_topic(&all, &p, "B", true, "mm2-offset-syncs.B.internal"));
+        assert!(!replicates_topic(
+            &all,
+            &p,
+            "B",
+            true,
+            "mm2-offset-syncs.B.internal"
+        ));
     }
 }

@@ -9,7 +9,9 @@ pub mod filter;
 pub mod regex;
 pub mod replication;
 
-pub use filter::{ConfigPropertyFilter, GroupFilter, TopicFilter, UseDefaultsFrom, replicates_topic};
+pub use filter::{
+    ConfigPropertyFilter, GroupFilter, TopicFilter, UseDefaultsFrom, replicates_topic,
+};
 pub use regex::PatternList;
 pub use replication::ReplicationPolicy;
 

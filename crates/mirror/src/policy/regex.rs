@@ -102,8 +102,17 @@ pub fn compile_full_match(java: &str) -> Result<Regex, PolicyError> {
     let body = translate(java)?;
     Regex::new(&format!("^(?:{body})$")).map_err(|e| PolicyError::Regex {
         pattern: java.to_owned(),
-        reason: format!("{e}"),
+        reason: engine_reason(&e.to_string()),
     })
+}
+
+/// The engine's message without its "at position N" (which counts in the translated,
+/// wrapped pattern and would mislead).
+fn engine_reason(message: &str) -> String {
+    match message.split_once(": ") {
+        Some((head, tail)) if head.contains(" at position ") => tail.to_owned(),
+        _ => message.to_owned(),
+    }
 }
 
 fn err(pattern: &[char], reason: impl Into<String>) -> PolicyError {
@@ -170,7 +179,8 @@ const WORD: &str = "[[:word:]]";
 const NON_WORD: &str = "[[:^word:]]";
 const SPACE: &str = "[\\t\\n\\x0B\\f\\r\\x20]";
 const NON_SPACE: &str = "[^\\t\\n\\x0B\\f\\r\\x20]";
-const HSPACE: &str = "[\\x20\\t\\xA0\\x{1680}\\x{180E}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}]";
+const HSPACE: &str =
+    "[\\x20\\t\\xA0\\x{1680}\\x{180E}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}]";
 const NON_HSPACE: &str =
     "[^\\x20\\t\\xA0\\x{1680}\\x{180E}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}\\x{3000}]";
 const VSPACE: &str = "[\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}]";
@@ -218,7 +228,11 @@ fn escape(p: &[char], i: usize, in_class: bool, out: &mut String) -> Result<usiz
         )),
         'b' => push_then(out, BOUNDARY, next),
         'B' => push_then(out, NON_BOUNDARY, next),
-        'R' => push_then(out, "(?:\\r\\n|[\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}])", next),
+        'R' => push_then(
+            out,
+            "(?:\\r\\n|[\\n\\x0B\\f\\r\\x{85}\\x{2028}\\x{2029}])",
+            next,
+        ),
         'p' | 'P' => property(p, i, n == 'P', out),
         'c' => control(p, next, out),
         '0' => octal(p, next, out),
@@ -228,10 +242,9 @@ fn escape(p: &[char], i: usize, in_class: bool, out: &mut String) -> Result<usiz
             p,
             format!("`\\{n}` is not supported (no equivalent in strait's regex engine)"),
         )),
-        c if c.is_ascii_alphanumeric() => Err(err(
-            p,
-            format!("`\\{c}` is not a Java regex escape"),
-        )),
+        c if c.is_ascii_alphanumeric() => {
+            Err(err(p, format!("`\\{c}` is not a Java regex escape")))
+        }
         c => {
             push_literal(out, c);
             Ok(next)
@@ -319,7 +332,11 @@ fn octal(p: &[char], at: usize, out: &mut String) -> Result<usize, PolicyError> 
         .take(3)
         .map_while(|c| c.to_digit(8))
         .collect();
-    let take = if digits.len() == 3 && digits[0] > 3 { 2 } else { digits.len() };
+    let take = if digits.len() == 3 && digits[0] > 3 {
+        2
+    } else {
+        digits.len()
+    };
     if take == 0 {
         return Err(err(p, "`\\0` must be followed by octal digits"));
     }
@@ -329,7 +346,10 @@ fn octal(p: &[char], at: usize, out: &mut String) -> Result<usize, PolicyError> 
 }
 
 fn unicode4(p: &[char], at: usize, out: &mut String) -> Result<usize, PolicyError> {
-    let hex: String = p.get(at..at + 4).map(|s| s.iter().collect()).unwrap_or_default();
+    let hex: String = p
+        .get(at..at + 4)
+        .map(|s| s.iter().collect())
+        .unwrap_or_default();
     let v = u32::from_str_radix(&hex, 16)
         .ok()
         .filter(|_| hex.len() == 4)
@@ -357,14 +377,27 @@ fn group(p: &[char], i: usize, out: &mut String) -> Result<usize, PolicyError> {
         match f {
             '-' => negative = true,
             'i' | 'm' | 's' | 'x' => {
-                if negative { off.push(f) } else { on.push(f) }
+                if negative {
+                    off.push(f)
+                } else {
+                    on.push(f)
+                }
             }
             'd' | 'u' => {}
-            'U' => return Err(err(p, "inline flag `U` (UNICODE_CHARACTER_CLASS) is not supported")),
+            'U' => {
+                return Err(err(
+                    p,
+                    "inline flag `U` (UNICODE_CHARACTER_CLASS) is not supported",
+                ));
+            }
             other => return Err(err(p, format!("unknown inline flag `{other}`"))),
         }
     }
-    let flags = if off.is_empty() { on } else { format!("{on}-{off}") };
+    let flags = if off.is_empty() {
+        on
+    } else {
+        format!("{on}-{off}")
+    };
     match (flags.is_empty(), terminator) {
         (true, Some(')')) => {}
         (true, _) => out.push_str("(?:"),
@@ -410,7 +443,9 @@ mod tests {
     use super::*;
 
     fn m(pattern: &str, s: &str) -> bool {
-        PatternList::parse_list(pattern).expect("compiles").matches(s)
+        PatternList::parse_list(pattern)
+            .expect("compiles")
+            .matches(s)
     }
 
     #[test]
@@ -469,7 +504,11 @@ mod tests {
         assert!(m("[~]", "~"));
         assert!(m("a{2}", "aa"));
         // Outside a comma list (e.g. `allowlist.pattern`) a {n,} repetition is fine.
-        assert!(PatternList::single("a{2,}").expect("compiles").matches("aaa"));
+        assert!(
+            PatternList::single("a{2,}")
+                .expect("compiles")
+                .matches("aaa")
+        );
     }
 
     #[test]

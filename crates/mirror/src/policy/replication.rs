@@ -9,7 +9,8 @@ pub const DEFAULT_POLICY_CLASS: &str = "org.apache.kafka.connect.mirror.DefaultR
 /// `org.apache.kafka.connect.mirror.IdentityReplicationPolicy`.
 pub const IDENTITY_POLICY_CLASS: &str = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
 /// Strimzi's older identity policy; today a plain subclass of Kafka's.
-pub const STRIMZI_IDENTITY_POLICY_CLASS: &str = "io.strimzi.kafka.connect.mirror.IdentityReplicationPolicy";
+pub const STRIMZI_IDENTITY_POLICY_CLASS: &str =
+    "io.strimzi.kafka.connect.mirror.IdentityReplicationPolicy";
 /// `replication.policy.separator` default.
 pub const DEFAULT_SEPARATOR: &str = ".";
 /// The local heartbeats topic.
@@ -71,11 +72,13 @@ impl ReplicationPolicy {
                 separator,
                 internal_topic_separator_enabled,
             }),
-            IDENTITY_POLICY_CLASS | STRIMZI_IDENTITY_POLICY_CLASS => Ok(ReplicationPolicy::Identity {
-                separator,
-                internal_topic_separator_enabled,
-                source_cluster_alias,
-            }),
+            IDENTITY_POLICY_CLASS | STRIMZI_IDENTITY_POLICY_CLASS => {
+                Ok(ReplicationPolicy::Identity {
+                    separator,
+                    internal_topic_separator_enabled,
+                    source_cluster_alias,
+                })
+            }
             other => Err(PolicyError::UnknownPolicyClass {
                 class: other.to_owned(),
             }),
@@ -260,7 +263,11 @@ fn default_topic_source<'a>(separator: &str, topic: &'a str) -> Option<&'a str> 
     while parts.last().is_some_and(|p| p.is_empty()) {
         parts.pop();
     }
-    if parts.len() < 2 { None } else { Some(parts[0]) }
+    if parts.len() < 2 {
+        None
+    } else {
+        Some(parts[0])
+    }
 }
 
 #[cfg(test)]
@@ -308,7 +315,10 @@ mod tests {
         assert!(p.is_checkpoints_topic("A_checkpoints_internal"));
         assert!(p.is_mm2_internal_topic("x_internal"));
         let legacy = default_with("_", false);
-        assert_eq!(legacy.offset_syncs_topic("B"), "mm2-offset-syncs.B.internal");
+        assert_eq!(
+            legacy.offset_syncs_topic("B"),
+            "mm2-offset-syncs.B.internal"
+        );
         assert_eq!(legacy.checkpoints_topic("A"), "A.checkpoints.internal");
         assert_eq!(legacy.format_remote_topic("A", "t"), "A_t");
         let multi = default_with("--", true);
@@ -371,13 +381,19 @@ mod tests {
         assert_eq!(p.topic_source("B.heartbeats").as_deref(), Some("B"));
         assert_eq!(p.topic_source("heartbeats"), None);
         assert_eq!(p.upstream_topic("orders").as_deref(), Some("orders"));
-        assert_eq!(p.upstream_topic("B.heartbeats").as_deref(), Some("heartbeats"));
+        assert_eq!(
+            p.upstream_topic("B.heartbeats").as_deref(),
+            Some("heartbeats")
+        );
         assert_eq!(p.original_topic("x.orders"), "x.orders");
         assert!(p.is_heartbeats_topic("heartbeats"));
         assert!(p.is_heartbeats_topic("B.heartbeats"));
         assert_eq!(p.offset_syncs_topic("B"), "mm2-offset-syncs.B.internal");
         assert_eq!(p.checkpoints_topic("A"), "A.checkpoints.internal");
-        assert_eq!(ReplicationPolicy::identity(None).topic_source("orders"), None);
+        assert_eq!(
+            ReplicationPolicy::identity(None).topic_source("orders"),
+            None
+        );
     }
 
     #[test]
