@@ -174,6 +174,27 @@ const CASES: &[Case] = &[
         location: "mm2.properties:6: `B.ssl.truststore.certificates`",
         expected: "`ssl.truststore.type=PEM`",
     },
+    Case {
+        name: "custom topic filter",
+        text: "A->B.topic.filter.class = com.example.MyFilter\n",
+        full: false,
+        location: "mm2.properties:5: `A->B.topic.filter.class` = `com.example.MyFilter`",
+        expected: "DefaultTopicFilter",
+    },
+    Case {
+        name: "flow from a cluster to itself",
+        text: "A->A.enabled = true\n",
+        full: false,
+        location: "mm2.properties:5: `A->A.enabled`",
+        expected: "two different clusters",
+    },
+    Case {
+        name: "bad auto.offset.reset",
+        text: "A.consumer.auto.offset.reset = smallest\n",
+        full: false,
+        location: "mm2.properties:5: `A.consumer.auto.offset.reset` = `smallest`",
+        expected: "earliest, latest, none",
+    },
 ];
 
 #[test]

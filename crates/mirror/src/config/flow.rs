@@ -163,17 +163,20 @@ fn periodic(
 }
 
 fn auto_offset_reset(file: &str, consumer: &ValueMap) -> Result<AutoOffsetReset, ConfigError> {
+    const BY_DURATION: &str = "by_duration:";
     let key = "auto.offset.reset";
     let Some(v) = consumer.get(key) else {
         return Ok(AutoOffsetReset::Earliest);
     };
-    let t = v.expose().trim().to_ascii_lowercase();
-    match t.as_str() {
+    let t = v.expose().trim();
+    let lower = t.to_ascii_lowercase();
+    match lower.as_str() {
         "earliest" => Ok(AutoOffsetReset::Earliest),
         "latest" => Ok(AutoOffsetReset::Latest),
         "none" => Ok(AutoOffsetReset::None),
-        _ if t.starts_with("by_duration:") && t.len() > "by_duration:".len() => Ok(
-            AutoOffsetReset::ByDuration(t["by_duration:".len()..].to_owned()),
+        // KIP-1106; ISO-8601 durations are case-insensitive, kept as written.
+        _ if lower.starts_with(BY_DURATION) && t.len() > BY_DURATION.len() => Ok(
+            AutoOffsetReset::ByDuration(t[BY_DURATION.len()..].to_owned()),
         ),
         _ => Err(ConfigError::invalid(
             file,
@@ -212,9 +215,39 @@ fn worker(w: &ValueMap) -> WorkerConfig {
     }
 }
 
+/// strait implements MM2's default filters only; a custom class would silently change
+/// what is mirrored, so it is an error rather than ignored.
+fn check_filter_classes(r: &Reader<'_>) -> Result<(), ConfigError> {
+    const PACKAGE: &str = "org.apache.kafka.connect.mirror.";
+    for (key, class) in [
+        ("topic.filter.class", "DefaultTopicFilter"),
+        ("group.filter.class", "DefaultGroupFilter"),
+        (
+            "config.property.filter.class",
+            "DefaultConfigPropertyFilter",
+        ),
+    ] {
+        if let Some(v) = r
+            .get(key)
+            .filter(|v| v.expose().trim() != format!("{PACKAGE}{class}"))
+        {
+            return Err(ConfigError::invalid(
+                r.file,
+                v,
+                key,
+                format!(
+                    "{PACKAGE}{class} (custom filters need a JVM; use `topics`, `groups` and their excludes)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn filters(
     r: &Reader<'_>,
 ) -> Result<(TopicFilter, GroupFilter, ConfigPropertyFilter), ConfigError> {
+    check_filter_classes(r)?;
     let topics = TopicFilter {
         include: patterns(r, "topics", None, DEFAULT_TOPICS)?,
         exclude: patterns(
