@@ -1,2 +1,14 @@
 //! mirror: MirrorMaker 2 semantics (config, policies, replication) on top of kwire.
+//!
+//! * [`config`] reads the configuration users already have (MM2 dedicated-mode
+//!   `mm2.properties` today) into one typed model, [`config::MirrorConfig`].
+//! * [`policy`] holds the replication policies and topic / group / config-property filters
+//!   that decide what is mirrored and how remote topics are named.
+//! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod policy;
 pub mod replicate;
+
+pub use config::{ConfigError, MirrorConfig, load_mm2_properties};

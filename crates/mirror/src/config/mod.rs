@@ -1,0 +1,37 @@
+//! Configuration: one typed model ([`MirrorConfig`]) and its loaders (mm2-behaviour §7).
+//!
+//! Today: MM2 dedicated-mode `mm2.properties` ([`load_mm2_properties`]) with Kafka config
+//! providers. The model is shaped so that Strimzi `KafkaMirrorMaker2` YAML, Connect
+//! connector JSON and MirrorMaker 1 properties can map onto it later: every setting keeps
+//! its [`Origin`] (key and line) so all loaders can report errors the same way.
+
+mod assemble;
+mod error;
+mod flow;
+pub mod jaas;
+mod keys;
+pub mod mm2_properties;
+pub mod model;
+pub mod properties;
+pub mod providers;
+pub mod security;
+pub mod summary;
+mod typed;
+pub mod value;
+
+pub use error::{ConfigError, Location};
+pub use mm2_properties::{
+    LoadOptions, load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,
+};
+pub use model::{
+    Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
+    FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
+    Periodic, TopicLocation, WorkerConfig,
+};
+pub use providers::Env;
+pub use security::{
+    CredentialModule, Jaas, KeySource, KeyStore, SaslConfig, SaslMechanism, SecurityConfig,
+    SecurityProtocol, SslConfig, StoreType, TrustSource, TrustStore,
+};
+pub use summary::Summary;
+pub use value::{Origin, Secret, Value, ValueMap};
