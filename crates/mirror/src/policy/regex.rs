@@ -98,7 +98,7 @@ pub fn split_list(text: &str) -> Vec<String> {
 }
 
 /// Compiles a Java pattern for `matches()` semantics: translated, then `^(?:…)$`.
-pub fn compile_full_match(java: &str) -> Result<Regex, PolicyError> {
+pub(crate) fn compile_full_match(java: &str) -> Result<Regex, PolicyError> {
     let body = translate(java)?;
     Regex::new(&format!("^(?:{body})$")).map_err(|e| PolicyError::Regex {
         pattern: java.to_owned(),
