@@ -4,11 +4,13 @@
 //!   `mm2.properties` today) into one typed model, [`config::MirrorConfig`].
 //! * [`policy`] holds the replication policies and topic / group / config-property filters
 //!   that decide what is mirrored and how remote topics are named.
+//! * [`runtime`] turns the model into kwire client settings and flow settings.
 //! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
 #![forbid(unsafe_code)]
 
 pub mod config;
 pub mod policy;
 pub mod replicate;
+pub mod runtime;
 
 pub use config::{ConfigError, MirrorConfig, load_mm2_properties};

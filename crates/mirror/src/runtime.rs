@@ -22,13 +22,26 @@ use crate::replicate::{FlowSettings, StartFrom};
 #[non_exhaustive]
 pub enum RuntimeError {
     #[error("cluster '{cluster}': {what} is not supported yet ({hint})")]
-    Unsupported { cluster: String, what: String, hint: &'static str },
+    Unsupported {
+        cluster: String,
+        what: String,
+        hint: &'static str,
+    },
     #[error("cluster '{cluster}': {key} = '{value}' is not a valid {expected}")]
-    Invalid { cluster: String, key: String, value: String, expected: &'static str },
+    Invalid {
+        cluster: String,
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
 }
 
 /// Kafka client settings of one role (e.g. the flow's source consumer) on cluster `alias`.
-pub fn kafka_client(alias: &str, role: &str, c: &ClientConfig) -> Result<KafkaClient, RuntimeError> {
+pub fn kafka_client(
+    alias: &str,
+    role: &str,
+    c: &ClientConfig,
+) -> Result<KafkaClient, RuntimeError> {
     let mut k = KafkaClient::new(c.bootstrap_servers.clone(), alias);
     k.client_id = match c.props.get("client.id") {
         Some(v) => v.expose().to_owned(),
@@ -68,7 +81,12 @@ fn apply_tls(alias: &str, ssl: &SslConfig, k: &mut KafkaClient) -> Result<(), Ru
         k.tls.ca = match (&trust.store_type, &trust.source) {
             (StoreType::Pem, TrustSource::Location(p)) => CaSource::PemFile(p.clone()),
             (_, TrustSource::InlinePem(text)) => CaSource::PemInline(text.clone()),
-            (t, _) => return Err(unsupported(format!("ssl.truststore.type={}", store_name(t)))),
+            (t, _) => {
+                return Err(unsupported(format!(
+                    "ssl.truststore.type={}",
+                    store_name(t)
+                )));
+            }
         };
     }
     if let Some(key) = &ssl.keystore {
@@ -77,7 +95,13 @@ fn apply_tls(alias: &str, ssl: &SslConfig, k: &mut KafkaClient) -> Result<(), Ru
                 cert_chain: PemSource::File(p.clone()),
                 private_key: PemSource::File(p.clone()),
             },
-            (_, KeySource::InlinePem { certificate_chain, key }) => ClientCert {
+            (
+                _,
+                KeySource::InlinePem {
+                    certificate_chain,
+                    key,
+                },
+            ) => ClientCert {
                 cert_chain: PemSource::Inline(KafkaSecret::new(certificate_chain.clone())),
                 private_key: PemSource::Inline(KafkaSecret::new(key.expose().to_owned())),
             },
@@ -96,9 +120,16 @@ fn store_name(t: &StoreType) -> &'static str {
 }
 
 fn sasl(alias: &str, sasl: Option<&SaslConfig>) -> Result<KafkaSasl, RuntimeError> {
-    let unsupported = |what: String, hint| RuntimeError::Unsupported { cluster: alias.to_owned(), what, hint };
+    let unsupported = |what: String, hint| RuntimeError::Unsupported {
+        cluster: alias.to_owned(),
+        what,
+        hint,
+    };
     let Some(sasl) = sasl else {
-        return Err(unsupported("SASL without sasl.mechanism / sasl.jaas.config".into(), "set both"));
+        return Err(unsupported(
+            "SASL without sasl.mechanism / sasl.jaas.config".into(),
+            "set both",
+        ));
     };
     let mechanism = match sasl.mechanism {
         SaslMechanism::Plain => KafkaMechanism::Plain,
@@ -106,11 +137,16 @@ fn sasl(alias: &str, sasl: Option<&SaslConfig>) -> Result<KafkaSasl, RuntimeErro
         SaslMechanism::ScramSha512 => KafkaMechanism::ScramSha512,
         ref other => {
             let what = format!("sasl.mechanism={}", other.name());
-            return Err(unsupported(what, "use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512"));
+            return Err(unsupported(
+                what,
+                "use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512",
+            ));
         }
     };
     match &sasl.jaas {
-        Some(Jaas::Credentials { username, password, .. }) => Ok(KafkaSasl {
+        Some(Jaas::Credentials {
+            username, password, ..
+        }) => Ok(KafkaSasl {
             mechanism,
             username: username.clone(),
             password: KafkaSecret::new(password.expose().to_owned()),
@@ -119,22 +155,39 @@ fn sasl(alias: &str, sasl: Option<&SaslConfig>) -> Result<KafkaSasl, RuntimeErro
             format!("the JAAS login module {module}"),
             "use PlainLoginModule or ScramLoginModule with username and password",
         )),
-        None => Err(unsupported("SASL without sasl.jaas.config".into(), "set sasl.jaas.config")),
+        None => Err(unsupported(
+            "SASL without sasl.jaas.config".into(),
+            "set sasl.jaas.config",
+        )),
     }
 }
 
-fn millis(alias: &str, props: &ValueMap, key: &str, default: Duration) -> Result<Duration, RuntimeError> {
-    let Some(v) = props.get(key) else { return Ok(default) };
-    v.expose().trim().parse::<u64>().map(Duration::from_millis).map_err(|_| RuntimeError::Invalid {
-        cluster: alias.to_owned(),
-        key: key.to_owned(),
-        value: v.shown().to_owned(),
-        expected: "number of milliseconds",
-    })
+fn millis(
+    alias: &str,
+    props: &ValueMap,
+    key: &str,
+    default: Duration,
+) -> Result<Duration, RuntimeError> {
+    let Some(v) = props.get(key) else {
+        return Ok(default);
+    };
+    v.expose()
+        .trim()
+        .parse::<u64>()
+        .map(Duration::from_millis)
+        .map_err(|_| RuntimeError::Invalid {
+            cluster: alias.to_owned(),
+            key: key.to_owned(),
+            value: v.shown().to_owned(),
+            expected: "number of milliseconds",
+        })
 }
 
 fn number<T: std::str::FromStr>(props: &ValueMap, key: &str, default: T) -> T {
-    props.get(key).and_then(|v| v.expose().trim().parse().ok()).unwrap_or(default)
+    props
+        .get(key)
+        .and_then(|v| v.expose().trim().parse().ok())
+        .unwrap_or(default)
 }
 
 /// The replication settings of an enabled flow.
@@ -145,7 +198,11 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     s.select_topic = Arc::new(move |t| selecting.replicates_topic(t));
     let naming = shared.clone();
     s.remote_topic = Arc::new(move |t| naming.remote_topic(t));
-    s.exclude_config = Arc::new(move |k| !shared.config_property_filter.should_replicate_config_property(k));
+    s.exclude_config = Arc::new(move |k| {
+        !shared
+            .config_property_filter
+            .should_replicate_config_property(k)
+    });
     s.replication_factor = i16::try_from(flow.replication_factor).unwrap_or(-1);
     s.refresh_topics_interval = if flow.refresh_topics.enabled {
         flow.refresh_topics.interval.max(Duration::from_millis(100))

@@ -12,18 +12,9 @@ pub mod transform;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::config::model::DataLossPolicy;
 pub use flow::run_flow;
 pub use metrics::{FlowMetrics, MetricsSnapshot};
-
-/// What to do when the source deleted data that was never replicated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DataLossPolicy {
-    /// Stop replicating that partition (the others keep running) and report it.
-    #[default]
-    Fail,
-    /// Report it, then continue from the oldest data the source still has.
-    Continue,
-}
 
 /// Where a partition with no stored position starts (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

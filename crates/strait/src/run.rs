@@ -1,0 +1,131 @@
+//! `strait run`: one replication flow task per enabled `A->B`, sharing one client per cluster
+//! role, stopped by SIGTERM/SIGINT with in-flight data drained and positions stored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use kwire::client::Client;
+use mirror::MirrorConfig;
+use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
+use mirror::runtime::{flow_settings, kafka_client};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How often a running flow logs its counters.
+const STATS_INTERVAL: Duration = Duration::from_secs(30);
+
+pub(crate) fn run(config: MirrorConfig) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run_flows(config))
+}
+
+async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
+    let flows: Vec<_> = config
+        .enabled_flows()
+        .filter(|f| !f.is_heartbeats_only())
+        .collect();
+    if flows.is_empty() {
+        anyhow::bail!(
+            "{}: no enabled replication flow (set e.g. A->B.enabled = true)",
+            config.source_file
+        );
+    }
+    let (stop, stopped) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for flow in flows {
+        let name = flow.name();
+        let source = connect(&flow.source, "consumer", &flow.clients.source_consumer).await?;
+        let target = connect(&flow.target, "producer", &flow.clients.replication_producer).await?;
+        let metrics = Arc::new(FlowMetrics::default());
+        let settings = flow_settings(flow);
+        tracing::info!(flow = %name, settings = ?settings, "starting flow");
+        tokio::spawn(log_stats(name.clone(), metrics.clone(), stopped.clone()));
+        let stopped = stopped.clone();
+        tasks.spawn(async move {
+            let result = run_flow(source, target, settings, metrics.clone(), stopped).await;
+            (name, metrics.snapshot(), result)
+        });
+    }
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping: draining in-flight data and storing positions");
+        let _ = stop.send(true);
+    });
+    let mut failed = 0;
+    while let Some(joined) = tasks.join_next().await {
+        let (name, totals, result) = joined.context("a flow task panicked")?;
+        log_totals(&name, &totals);
+        if let Err(e) = result {
+            failed += 1;
+            tracing::error!(flow = %name, error = %e, "flow failed");
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} flow(s) failed; see the log above");
+    }
+    Ok(())
+}
+
+async fn connect(
+    alias: &str,
+    role: &str,
+    c: &mirror::config::model::ClientConfig,
+) -> anyhow::Result<Client> {
+    let config = kafka_client(alias, role, c)?;
+    Client::connect(config)
+        .await
+        .with_context(|| format!("connecting to cluster '{alias}'"))
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn log_stats(flow: String, metrics: Arc<FlowMetrics>, mut stopped: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(STATS_INTERVAL);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => log_totals(&flow, &metrics.snapshot()),
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+fn log_totals(flow: &str, m: &MetricsSnapshot) {
+    tracing::info!(
+        flow,
+        records = m.records_replicated,
+        batches_forwarded = m.batches_forwarded,
+        batches_reencoded = m.batches_reencoded,
+        batches_skipped = m.batches_skipped,
+        bytes_produced = m.bytes_produced,
+        data_loss_events = m.data_loss_events,
+        partitions_stopped = m.partitions_stopped,
+        "replication summary"
+    );
+}
