@@ -59,8 +59,7 @@ pub async fn run_flow(
     .await?;
     let stored = store.load().await?;
     tracing::info!(flow = %flow_name(&settings), positions = stored.len(), topic = store.topic(), "loaded source positions");
-    let producer =
-        Arc::new(IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?);
+    let producer = Arc::new(IdempotentProducer::new(target.clone(), producer_config()).await?);
     let mut flow = Flow {
         source,
         target,
@@ -83,6 +82,14 @@ pub async fn run_flow(
     }
     tracing::info!(flow = %flow_name(&flow.settings), "flow stopped");
     result.and(flushed)
+}
+
+/// Bounds memory: at most this many batches per partition wait for the target.
+fn producer_config() -> ProducerConfig {
+    ProducerConfig {
+        max_queued_sends: 16,
+        ..ProducerConfig::default()
+    }
 }
 
 fn flow_name(s: &FlowSettings) -> String {
