@@ -12,7 +12,7 @@ use kwire::client::{
 use kwire::protocol::ResponseError;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
-use tokio::time::{Instant, MissedTickBehavior, interval};
+use tokio::time::Instant;
 
 use super::metrics::FlowMetrics;
 use super::store::PositionStore;
@@ -22,6 +22,9 @@ use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
 
 /// Acknowledged source positions (last replicated offset) not yet written to the store.
 type Acked = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;
+
+/// Pause after a failed fetch of the whole round (e.g. a source broker restarting).
+const RETRY_BACKOFF: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// A partition whose produce failed, and its last acknowledged source offset.
 type Failure = (TopicPartition, i64);
@@ -46,7 +49,7 @@ pub async fn run_flow(
     target: Client,
     settings: FlowSettings,
     metrics: Arc<FlowMetrics>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<(), ReplicateError> {
     let store = PositionStore::open(
         target.clone(),
@@ -73,7 +76,7 @@ pub async fn run_flow(
         ackers: JoinSet::new(),
         failures: mpsc::unbounded_channel(),
     };
-    let result = flow.run(&store, &mut shutdown).await;
+    let result = flow.run(&store, &shutdown).await;
     flow.partitions.clear();
     while flow.ackers.join_next().await.is_some() {}
     let flushed = flush_positions(&store, &producer, &flow.acked, &flow.metrics).await;
@@ -115,28 +118,35 @@ struct Flow {
 }
 
 impl Flow {
+    /// The flow's loop. A fetch round is never cancelled halfway: every batch handed to the
+    /// producer must reach its partition's acker, or a failed send could go unnoticed. So
+    /// refresh, flush and shutdown are checked between rounds (a round lasts at most about
+    /// `fetch.max.wait.ms` plus the produce backpressure).
     async fn run(
         &mut self,
         store: &PositionStore,
-        shutdown: &mut watch::Receiver<bool>,
+        shutdown: &watch::Receiver<bool>,
     ) -> Result<(), ReplicateError> {
         self.refresh_topics().await?;
-        let mut refresh = interval(self.settings.refresh_topics_interval);
-        refresh.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        refresh.reset();
+        let mut refresh_at = Instant::now() + self.settings.refresh_topics_interval;
         let mut flush_at = Instant::now() + self.settings.position_flush_interval;
         while !*shutdown.borrow() {
             while let Ok((tp, acked)) = self.failures.1.try_recv() {
                 self.restart_partition(&tp, acked);
             }
-            tokio::select! {
-                _ = shutdown.changed() => break,
-                _ = refresh.tick() => {
-                    if let Err(e) = self.refresh_topics().await {
-                        tracing::warn!(flow = %flow_name(&self.settings), error = %e, "topic refresh failed; retrying at the next interval");
-                    }
+            if Instant::now() >= refresh_at {
+                if let Err(e) = self.refresh_topics().await {
+                    tracing::warn!(flow = %flow_name(&self.settings), error = %e, "topic refresh failed; retrying at the next interval");
                 }
-                round = self.fetch_round() => round?,
+                refresh_at = Instant::now() + self.settings.refresh_topics_interval;
+            }
+            match self.fetch_round().await {
+                Ok(()) => {}
+                Err(e) if e.is_retriable() => {
+                    tracing::warn!(flow = %flow_name(&self.settings), error = %e, "fetch failed; retrying");
+                    tokio::time::sleep(RETRY_BACKOFF).await;
+                }
+                Err(e) => return Err(e),
             }
             if Instant::now() >= flush_at {
                 flush_positions(store, &self.producer, &self.acked, &self.metrics).await?;
