@@ -5,10 +5,12 @@
 //! * [`policy`] holds the replication policies and topic / group / config-property filters
 //!   that decide what is mirrored and how remote topics are named.
 //! * [`runtime`] turns the model into kwire client settings and flow settings.
+//! * [`offsets`] holds MM2's offset-sync, checkpoint and heartbeat record formats.
 //! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod offsets;
 pub mod policy;
 pub mod replicate;
 pub mod runtime;

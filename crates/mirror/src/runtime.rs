@@ -225,3 +225,14 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     s.fetch_max_wait = Duration::from_millis(number(consumer, "fetch.max.wait.ms", 500u64));
     s
 }
+
+/// Heartbeat settings of a flow that emits them (`emit.heartbeats.*`).
+pub fn heartbeat_settings(flow: &FlowConfig) -> crate::offsets::heartbeat::HeartbeatSettings {
+    crate::offsets::heartbeat::HeartbeatSettings {
+        source_alias: flow.source.clone(),
+        target_alias: flow.target.clone(),
+        topic: flow.heartbeats.topic.clone(),
+        replication_factor: i16::try_from(flow.heartbeats.replication_factor).unwrap_or(-1),
+        interval: flow.heartbeats.emit.interval,
+    }
+}

@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use kwire::client::Client;
 use mirror::MirrorConfig;
+use mirror::offsets::heartbeat::run_heartbeats;
 use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
-use mirror::runtime::{flow_settings, kafka_client};
+use mirror::runtime::{flow_settings, heartbeat_settings, kafka_client};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -48,8 +49,17 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
         let stopped = stopped.clone();
         tasks.spawn(async move {
             let result = run_flow(source, target, settings, metrics.clone(), stopped).await;
-            (name, metrics.snapshot(), result)
+            (name, Some(metrics.snapshot()), result)
         });
+    }
+    // Dedicated mode beats for every flow that emits heartbeats (`--clusters` already chose
+    // the flows), replicating or not.
+    for flow in config.flows.iter().filter(|f| f.emits_heartbeats()) {
+        let name = format!("{} heartbeats", flow.name());
+        let target = connect(&flow.target, "heartbeats", &flow.clients.target_producer).await?;
+        let settings = heartbeat_settings(flow);
+        let stopped = stopped.clone();
+        tasks.spawn(async move { (name, None, run_heartbeats(target, settings, stopped).await) });
     }
     tokio::spawn(async move {
         wait_for_signal().await;
@@ -59,7 +69,9 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
     let mut failed = 0;
     while let Some(joined) = tasks.join_next().await {
         let (name, totals, result) = joined.context("a flow task panicked")?;
-        log_totals(&name, &totals);
+        if let Some(totals) = totals {
+            log_totals(&name, &totals);
+        }
         if let Err(e) = result {
             failed += 1;
             tracing::error!(flow = %name, error = %e, "flow failed");

@@ -116,6 +116,8 @@ pub enum ReplicateError {
     Kafka(#[from] kwire::error::Error),
     #[error("malformed record batch: {0}")]
     Batch(#[from] kwire::batch::BatchError),
+    #[error("internal record format: {0}")]
+    Format(String),
     #[error("cluster '{cluster}': topic '{topic}' did not become available")]
     TopicUnavailable { cluster: String, topic: String },
 }
@@ -125,7 +127,7 @@ impl ReplicateError {
     pub fn is_retriable(&self) -> bool {
         match self {
             ReplicateError::Kafka(e) => e.is_retriable(),
-            ReplicateError::Batch(_) => false,
+            ReplicateError::Batch(_) | ReplicateError::Format(_) => false,
             ReplicateError::TopicUnavailable { .. } => true,
         }
     }

@@ -1,0 +1,86 @@
+//! MirrorHeartbeatConnector equivalent (KIP-382): a Heartbeat v0 record into `heartbeats` on
+//! the flow's target every `emit.heartbeats.interval.seconds`. Replicated by the reverse flow,
+//! these beacons let RemoteClusterUtils discover upstream clusters and replication hops.
+
+use std::time::Duration;
+
+use kwire::batch::{BatchBuilder, BatchView, Record};
+use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
+use tokio::sync::watch;
+
+use super::records::Heartbeat;
+use crate::replicate::ReplicateError;
+use crate::replicate::store::ensure_topic;
+
+/// Where and how often flow `source->target` beats.
+#[derive(Debug, Clone)]
+pub struct HeartbeatSettings {
+    pub source_alias: String,
+    pub target_alias: String,
+    /// `heartbeats` (or its renamed form), single partition, compacted.
+    pub topic: String,
+    pub replication_factor: i16,
+    pub interval: Duration,
+}
+
+/// Emits heartbeats until `shutdown` turns true. A failed beat is logged and retried at the
+/// next interval: heartbeats are beacons, not data.
+pub async fn run_heartbeats(
+    target: Client,
+    settings: HeartbeatSettings,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ReplicateError> {
+    let compact = [("cleanup.policy", "compact")];
+    ensure_topic(
+        &target,
+        &settings.topic,
+        1,
+        settings.replication_factor,
+        &compact,
+    )
+    .await?;
+    let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?;
+    let tp = TopicPartition::new(settings.topic.clone(), 0);
+    let mut tick = tokio::time::interval(settings.interval.max(Duration::from_millis(10)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !*shutdown.borrow() {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = beat(&producer, &tp, &settings).await {
+            tracing::warn!(cluster = target.cluster_name(), topic = %settings.topic, error = %e, "heartbeat not written");
+        }
+    }
+    producer.close().await;
+    Ok(())
+}
+
+async fn beat(
+    producer: &IdempotentProducer,
+    tp: &TopicPartition,
+    settings: &HeartbeatSettings,
+) -> Result<(), ReplicateError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let beat = Heartbeat {
+        source: settings.source_alias.clone(),
+        target: settings.target_alias.clone(),
+        timestamp: now,
+    };
+    let (key, value) = beat
+        .encode()
+        .map_err(|e| ReplicateError::Format(e.to_string()))?;
+    let record = Record {
+        offset: 0,
+        timestamp: now,
+        key: Some(key),
+        value: Some(value),
+        headers: vec![],
+    };
+    let batch = BatchView::new(BatchBuilder::default().build(&[record])?)?;
+    producer.send(tp.clone(), batch).await?.await?;
+    Ok(())
+}
