@@ -1,0 +1,1089 @@
+//! Flow `A->B` on the source logs that are not a plain dense append: compacted logs with offset
+//! gaps and empty batches, transactions (committed, aborted, interleaved with plain records,
+//! read_committed and read_uncommitted), LogAppendTime topics, topics and partitions that appear
+//! while the flow runs, and source data deleted before it was replicated (reported, never
+//! skipped in silence).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use kwire::batch::{Batch, BatchBuilder, BatchView, Compression, Header, Record, split};
+use kwire::client::{
+    Client, ConfigResource, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel,
+    NewTopic, OffsetSpec, ProducerConfig, TopicPartition,
+};
+use kwire::connection::ClientConfig;
+use mirror::policy::UseDefaultsFrom;
+use mirror::policy::filter::{ConfigPropertyFilter, DEFAULT_CONFIG_PROPERTIES_EXCLUDE};
+use mirror::replicate::{
+    DataLossPolicy, FlowMetrics, FlowSettings, MetricsSnapshot, run_flow, store::PositionStore,
+};
+use strait_harness::{Harness, unique_topic};
+use tokio::sync::watch;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// What a consumer sees of one record (offsets differ between source and target).
+type Rec = (i64, Option<Bytes>, Option<Bytes>, Vec<Header>);
+
+fn rec(r: &Record) -> Rec {
+    (
+        r.timestamp,
+        r.key.clone(),
+        r.value.clone(),
+        r.headers.clone(),
+    )
+}
+
+async fn connect(bootstrap: &str, name: &str) -> Client {
+    Client::connect(ClientConfig::new(vec![bootstrap.to_owned()], name))
+        .await
+        .unwrap()
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+async fn create_topic(client: &Client, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
+    let mut new = NewTopic::new(topic, partitions, 1);
+    new.configs = configs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    for (name, result) in client.create_topics(vec![new], false).await.unwrap() {
+        result.unwrap_or_else(|e| panic!("create {name}: {e}"));
+    }
+}
+
+/// Polls `probe` until it answers `Ok`, failing with its last answer after `secs` seconds.
+async fn eventually<T, F, Fut>(what: &str, secs: u64, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        match probe().await {
+            Ok(v) => return v,
+            Err(last) => assert!(
+                Instant::now() < deadline,
+                "{what}: not reached in {secs} s; last state: {last}"
+            ),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Sends each `(partition, records)` as one batch through one idempotent producer.
+async fn send(client: &Client, topic: &str, codec: Compression, batches: Vec<(i32, Vec<Record>)>) {
+    let producer = IdempotentProducer::new(client.clone(), ProducerConfig::default())
+        .await
+        .unwrap();
+    let mut acks = Vec::new();
+    for (partition, records) in batches {
+        let builder = BatchBuilder {
+            compression: codec,
+            ..Default::default()
+        };
+        let batch = BatchView::new(builder.build(&records).unwrap()).unwrap();
+        let tp = TopicPartition::new(topic, partition);
+        acks.push(producer.send(tp, batch).await.unwrap());
+    }
+    for ack in acks {
+        ack.await.unwrap();
+    }
+    producer.close().await;
+}
+
+fn record(
+    timestamp: i64,
+    key: Option<&str>,
+    value: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Record {
+    Record {
+        offset: 0,
+        timestamp,
+        key: key.map(|k| Bytes::from(k.to_owned())),
+        value: value.map(|v| Bytes::from(v.to_owned())),
+        headers: headers
+            .iter()
+            .map(|(k, v)| Header {
+                key: Bytes::from((*k).to_owned()),
+                value: Some(Bytes::from((*v).to_owned())),
+            })
+            .collect(),
+    }
+}
+
+/// `(log start, log end)` of partitions, read_uncommitted.
+async fn bounds(client: &Client, topic: &str, partitions: i32) -> Vec<(i64, i64)> {
+    let request = |spec| {
+        (0..partitions)
+            .map(|p| (TopicPartition::new(topic, p), spec))
+            .collect()
+    };
+    let isolation = IsolationLevel::ReadUncommitted;
+    let start = client
+        .list_offsets(isolation, request(OffsetSpec::Earliest))
+        .await;
+    let end = client
+        .list_offsets(isolation, request(OffsetSpec::Latest))
+        .await;
+    start
+        .into_values()
+        .zip(end.into_values())
+        .map(|(s, e)| (s.unwrap().offset, e.unwrap().offset))
+        .collect()
+}
+
+/// The end offsets (high watermark, or last stable offset under read_committed).
+async fn latest(
+    client: &Client,
+    topic: &str,
+    partitions: i32,
+    isolation: IsolationLevel,
+) -> Vec<i64> {
+    let request = (0..partitions)
+        .map(|p| (TopicPartition::new(topic, p), OffsetSpec::Latest))
+        .collect();
+    let answers = client.list_offsets(isolation, request).await;
+    answers.into_values().map(|r| r.unwrap().offset).collect()
+}
+
+async fn end_offsets(client: &Client, topic: &str, partitions: i32) -> Vec<i64> {
+    latest(client, topic, partitions, IsolationLevel::ReadUncommitted).await
+}
+
+/// One partition as it is stored: every batch (control batches included) from the log start to
+/// the high watermark, and the data records of the non-control batches in offset order.
+#[derive(Clone)]
+struct Log {
+    batches: Vec<BatchView>,
+    records: Vec<Record>,
+    start: i64,
+    end: i64,
+}
+
+impl Log {
+    fn recs(&self) -> Vec<Rec> {
+        self.records.iter().map(rec).collect()
+    }
+
+    fn values(&self) -> Vec<String> {
+        self.records
+            .iter()
+            .map(|r| String::from_utf8(r.value.as_deref().unwrap_or(b"<null>").to_vec()).unwrap())
+            .collect()
+    }
+
+    /// Whether some offset in `start..end` holds no record (compaction, markers, deletion).
+    fn has_gaps(&self) -> bool {
+        (self.records.len() as i64) < self.end - self.start
+    }
+
+    /// Panics unless the offsets are `0..end` without a hole, in plain data batches.
+    fn assert_dense_data(&self, what: &str) {
+        assert_eq!(self.start, 0, "{what}: log start");
+        let mut next = 0;
+        for b in &self.batches {
+            assert!(
+                !b.is_control(),
+                "{what}: control batch at {}",
+                b.base_offset()
+            );
+            assert!(
+                !b.is_transactional(),
+                "{what}: transactional batch at {}",
+                b.base_offset()
+            );
+            assert_eq!(b.base_offset(), next, "{what}: batch base offset");
+            assert_eq!(
+                i64::from(b.records_count()),
+                i64::from(b.last_offset_delta()) + 1,
+                "{what}: batch at {} is not dense",
+                b.base_offset()
+            );
+            next = b.last_offset() + 1;
+        }
+        assert_eq!(next, self.end, "{what}: end offset");
+        let offsets: Vec<i64> = self.records.iter().map(|r| r.offset).collect();
+        assert!(
+            offsets.iter().copied().eq(0..self.end),
+            "{what}: offsets are not 0..{}",
+            self.end
+        );
+    }
+}
+
+async fn read_log(client: &Client, topic: &str, partition: i32) -> Log {
+    let tp = TopicPartition::new(topic, partition);
+    let (start, end) = {
+        let isolation = IsolationLevel::ReadUncommitted;
+        let spec = |s| vec![(tp.clone(), s)];
+        let start = client
+            .list_offsets(isolation, spec(OffsetSpec::Earliest))
+            .await;
+        let end = client
+            .list_offsets(isolation, spec(OffsetSpec::Latest))
+            .await;
+        (
+            start.into_values().next().unwrap().unwrap().offset,
+            end.into_values().next().unwrap().unwrap().offset,
+        )
+    };
+    let mut log = Log {
+        batches: Vec::new(),
+        records: Vec::new(),
+        start,
+        end,
+    };
+    let mut offset = start;
+    while offset < end {
+        let req = FetchPartition {
+            tp: tp.clone(),
+            offset,
+            max_bytes: 4 << 20,
+            current_leader_epoch: None,
+        };
+        let fetched = client
+            .fetch(&FetchOptions::default(), vec![req])
+            .await
+            .unwrap();
+        let data = fetched.into_iter().next().unwrap().result.unwrap();
+        let before = offset;
+        for batch in split(data.records) {
+            let Batch::V2(b) = batch.unwrap() else {
+                panic!("legacy batch on a 4.x topic")
+            };
+            if b.last_offset() < offset {
+                continue;
+            }
+            offset = b.last_offset() + 1;
+            if !b.is_control() {
+                log.records.extend(
+                    b.records()
+                        .unwrap()
+                        .into_iter()
+                        .filter(|r| r.offset >= before),
+                );
+            }
+            log.batches.push(b);
+        }
+        assert!(offset > before, "{tp}: no progress reading at {offset}");
+    }
+    log
+}
+
+async fn read_topic(client: &Client, topic: &str, partitions: i32) -> Vec<Log> {
+    let mut out = Vec::new();
+    for p in 0..partitions {
+        out.push(read_log(client, topic, p).await);
+    }
+    out
+}
+
+/// Waits until the remote topic holds exactly `want[p]` records in partition `p`.
+async fn wait_target_ends(target: &Client, remote: &str, want: &[i64]) {
+    let partitions = want.len() as i32;
+    eventually(
+        &format!("{remote} end offsets {want:?}"),
+        90,
+        || async move {
+            let md = target.metadata(Some(&[remote.to_owned()])).await.unwrap();
+            let n = md
+                .topic(remote)
+                .filter(|t| t.error.is_none())
+                .map_or(0, |t| t.partitions.len());
+            if n < want.len() {
+                return Err(format!("{n} partitions"));
+            }
+            let ends = end_offsets(target, remote, partitions).await;
+            if ends == want {
+                Ok(())
+            } else {
+                Err(format!("{ends:?}"))
+            }
+        },
+    )
+    .await;
+}
+
+fn settings(prefix: &str) -> FlowSettings {
+    let prefix = prefix.to_owned();
+    let mut s = FlowSettings::new("A", "B");
+    s.select_topic = Arc::new(move |t| t.starts_with(&prefix));
+    s.replication_factor = 1;
+    s.offsets_topic_replication_factor = 1;
+    s.refresh_topics_interval = Duration::from_secs(1);
+    s.position_flush_interval = Duration::from_millis(200);
+    s
+}
+
+/// MM2's `config.properties.exclude` default, plus `extra` patterns.
+fn exclude_configs(extra: &str) -> mirror::replicate::NameFilter {
+    let list = if extra.is_empty() {
+        DEFAULT_CONFIG_PROPERTIES_EXCLUDE.to_owned()
+    } else {
+        format!("{DEFAULT_CONFIG_PROPERTIES_EXCLUDE}, {extra}")
+    };
+    let filter = ConfigPropertyFilter::new(&list, UseDefaultsFrom::Target).unwrap();
+    Arc::new(move |name| !filter.should_replicate_config_property(name))
+}
+
+struct Running {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<(), mirror::replicate::ReplicateError>>,
+    metrics: Arc<FlowMetrics>,
+}
+
+async fn start(h: &Harness, settings: FlowSettings) -> Running {
+    let (stop, stopped) = watch::channel(false);
+    let metrics = Arc::new(FlowMetrics::default());
+    let (source, target) = (connect(h.a(), "A").await, connect(h.b(), "B").await);
+    let task = tokio::spawn(run_flow(source, target, settings, metrics.clone(), stopped));
+    Running {
+        stop,
+        task,
+        metrics,
+    }
+}
+
+impl Running {
+    async fn stop(self) -> MetricsSnapshot {
+        self.stop.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("flow did not stop in 30 s")
+            .unwrap()
+            .expect("flow failed");
+        self.metrics.snapshot()
+    }
+}
+
+async fn position_store(target: &Client, connector: &str) -> PositionStore {
+    PositionStore::open(
+        target.clone(),
+        "mm2-offsets.A.internal",
+        25,
+        1,
+        connector,
+        "A",
+    )
+    .await
+    .unwrap()
+}
+
+/// Waits until the stored positions of `topic`'s partitions are `want` (`None`: nothing stored).
+async fn wait_positions(store: &PositionStore, topic: &str, want: &[Option<i64>]) {
+    eventually(
+        &format!("{topic} stored positions {want:?}"),
+        60,
+        || async move {
+            let stored = store.load().await.unwrap();
+            let got: Vec<Option<i64>> = (0..want.len() as i32)
+                .map(|p| stored.get(&TopicPartition::new(topic, p)).copied())
+                .collect();
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("{got:?}"))
+            }
+        },
+    )
+    .await;
+}
+
+async fn topic_config(client: &Client, topic: &str, name: &str) -> Option<String> {
+    let described = client
+        .describe_configs(vec![ConfigResource::topic(topic)])
+        .await
+        .unwrap();
+    described
+        .into_iter()
+        .flat_map(|(_, entries)| entries.unwrap())
+        .find(|e| e.name == name)
+        .and_then(|e| e.value)
+}
+
+fn assert_same_records(topic: &str, want: &[Log], got: &[Log]) {
+    assert_eq!(want.len(), got.len(), "{topic}: partitions");
+    for (p, (w, g)) in want.iter().zip(got).enumerate() {
+        assert_eq!(
+            w.records.len(),
+            g.records.len(),
+            "{topic}-{p}: record count"
+        );
+        for (i, (a, b)) in w.recs().iter().zip(g.recs()).enumerate() {
+            assert!(
+                *a == b,
+                "{topic}-{p}: record {i} differs\n source {a:?}\n target {b:?}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Java helpers (Kafka's own clients, compiled against the harness's jars)
+// ---------------------------------------------------------------------------------------------
+
+fn compile_java(h: &Harness, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/java/{name}.java"));
+    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic(name));
+    let out = Command::new("javac")
+        .arg("-cp")
+        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
+        .arg("-d")
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("cannot run javac");
+    assert!(
+        out.status.success(),
+        "javac {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    classes
+}
+
+/// Runs a compiled helper to completion (at most 120 s) and returns its stdout.
+fn run_java(h: &Harness, classes: &Path, class: &str, args: &[&str]) -> String {
+    let mut child = Command::new("java")
+        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+        .arg(format!(
+            "-Dlog4j2.configurationFile={}",
+            h.var("STRAIT_KAFKA_LOG4J2")
+        ))
+        .arg("-cp")
+        .arg(format!(
+            "{}:{}/*",
+            classes.display(),
+            h.var("STRAIT_KAFKA_LIB")
+        ))
+        .arg(class)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start java");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            r.read_to_end(&mut buf).map(|_| buf)
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{class} did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = String::from_utf8_lossy(&stdout.join().unwrap().unwrap()).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr.join().unwrap().unwrap()).into_owned();
+    assert!(
+        status.success(),
+        "{class} failed ({status})\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stdout
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Compacted topic with offset gaps
+// ---------------------------------------------------------------------------------------------
+
+/// Writes rounds of keyed records. Each round's timestamps are a second after the previous
+/// round's, so every round rolls a segment (segments roll on record time) and the cleaner gets
+/// all but the last round. Keys repeat within a round and across rounds (150 keys, 60 records a
+/// round, partly overlapping), round 2 writes tombstones, and every round uses its own producer
+/// whose last batch the next round supersedes (the cleaner keeps that batch empty: the last
+/// batch of a producer).
+async fn produce_compactable(source: &Client, topic: &str, partitions: i32) {
+    let base = now_ms() - 600_000;
+    for round in 0..6_i64 {
+        let mut batches = Vec::new();
+        for p in 0..partitions {
+            for b in 0..3_i64 {
+                let records = (0..20_i64)
+                    .map(|i| {
+                        let n = b * 20 + i;
+                        // The last batch of a round only has keys the next round overwrites.
+                        let key = if b == 2 {
+                            format!("hot-{p}-{}", i % 10)
+                        } else {
+                            format!("key-{p}-{}", (round * 37 + (n % 45) * 11) % 150)
+                        };
+                        let value = format!("round {round} batch {b} record {i} ").repeat(3);
+                        let tombstone = round == 2 && n % 5 == 0;
+                        record(
+                            base + round * 1_000 + n,
+                            Some(&key),
+                            (!tombstone).then_some(value.as_str()),
+                            &[("round", &round.to_string()), ("n", &n.to_string())],
+                        )
+                    })
+                    .collect();
+                batches.push((p, records));
+            }
+        }
+        let codec = if round % 2 == 0 {
+            Compression::Lz4
+        } else {
+            Compression::None
+        };
+        send(source, topic, codec, batches).await;
+    }
+}
+
+/// The batch layout of a topic: `(base offset, last offset, record count)` per partition.
+type Shape = Vec<Vec<(i64, i64, i32)>>;
+
+fn shape(logs: &[Log]) -> Shape {
+    logs.iter()
+        .map(|l| {
+            l.batches
+                .iter()
+                .map(|b| (b.base_offset(), b.last_offset(), b.records_count()))
+                .collect()
+        })
+        .collect()
+}
+
+fn is_sparse(b: &BatchView) -> bool {
+    i64::from(b.records_count()) != i64::from(b.last_offset_delta()) + 1
+}
+
+/// Waits until the cleaner has made gaps in every partition and the log has settled: the same
+/// batches in two reads 2.5 s apart (five cleaner back-offs).
+async fn wait_compacted(source: &Client, topic: &str, partitions: i32) -> Vec<Log> {
+    let mut last = eventually(&format!("{topic} compacted"), 120, || async move {
+        let logs = read_topic(source, topic, partitions).await;
+        let gaps: Vec<bool> = logs.iter().map(Log::has_gaps).collect();
+        if gaps.iter().all(|g| *g) {
+            Ok(shape(&logs))
+        } else {
+            Err(format!("gaps per partition: {gaps:?}"))
+        }
+    })
+    .await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let logs = read_topic(source, topic, partitions).await;
+        let now = shape(&logs);
+        if now == last {
+            return logs;
+        }
+        last = now;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compacted_topic_with_gaps_arrives_as_the_source_holds_it_with_dense_offsets() {
+    let h = Harness::get();
+    let prefix = unique_topic("compacted");
+    // Tombstones removed as soon as possible, and tombstones kept a day (their batches carry a
+    // delete horizon in the base timestamp field).
+    let topics = [format!("{prefix}-r0"), format!("{prefix}-r1d")];
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    const PARTITIONS: i32 = 2;
+    for (topic, retention) in topics.iter().zip(["0", "86400000"]) {
+        let configs = [
+            ("cleanup.policy", "compact"),
+            ("segment.ms", "100"),
+            ("min.cleanable.dirty.ratio", "0.001"),
+            ("delete.retention.ms", retention),
+        ];
+        create_topic(&source, topic, PARTITIONS, &configs).await;
+        produce_compactable(&source, topic, PARTITIONS).await;
+    }
+    let mut source_logs = Vec::new();
+    for topic in &topics {
+        source_logs.push(wait_compacted(&source, topic, PARTITIONS).await);
+    }
+    let batches = || source_logs.iter().flatten().flat_map(|l| &l.batches);
+    assert!(batches().any(is_sparse), "the cleaner left no sparse batch");
+    assert!(
+        batches().any(|b| b.records_count() == 0),
+        "the cleaner left no empty batch"
+    );
+    assert!(
+        source_logs[1]
+            .iter()
+            .flat_map(|l| &l.batches)
+            .any(BatchView::has_delete_horizon),
+        "no delete horizon on {}",
+        topics[1]
+    );
+
+    // Partition 1 of the first topic resumes inside a sparse batch, after its first record (a
+    // position Java MM2 stored per record): only the records after it are copied.
+    let resume_log = &source_logs[0][1];
+    let resume_at = resume_log
+        .batches
+        .iter()
+        .filter(|b| is_sparse(b) && b.records_count() >= 2)
+        .find_map(|b| {
+            let records = b.records().unwrap();
+            (records[0].offset > b.base_offset()).then(|| records[0].offset)
+        })
+        .expect("a sparse batch whose first record is not at its base offset");
+    let store = position_store(&target, "MirrorSourceConnector").await;
+    {
+        let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default())
+            .await
+            .unwrap();
+        let tp = TopicPartition::new(topics[0].clone(), 1);
+        store.store(&producer, &[(tp, resume_at)]).await.unwrap();
+        producer.close().await;
+    }
+
+    // Keep the targets from compacting on their own (MM2 would copy these too): they must hold
+    // exactly what the flow wrote.
+    let mut s = settings(&prefix);
+    s.exclude_config =
+        exclude_configs("segment\\.ms, min\\.cleanable\\.dirty\\.ratio, delete\\.retention\\.ms");
+    let flow = start(&h, s).await;
+    let mut want = source_logs.clone();
+    want[0][1].records.retain(|r| r.offset > resume_at);
+    for (topic, logs) in topics.iter().zip(&want) {
+        let ends: Vec<i64> = logs.iter().map(|l| l.records.len() as i64).collect();
+        wait_target_ends(&target, &format!("A.{topic}"), &ends).await;
+        let last: Vec<Option<i64>> = logs.iter().map(|l| Some(l.end - 1)).collect();
+        wait_positions(&store, topic, &last).await;
+    }
+    let metrics = flow.stop().await;
+
+    for ((topic, before), want) in topics.iter().zip(&source_logs).zip(&want) {
+        let remote = format!("A.{topic}");
+        let after = read_topic(&source, topic, PARTITIONS).await;
+        assert!(
+            shape(&after) == shape(before),
+            "{topic} changed while mirroring; the comparison would be meaningless"
+        );
+        let target_logs = read_topic(&target, &remote, PARTITIONS).await;
+        for (p, l) in target_logs.iter().enumerate() {
+            l.assert_dense_data(&format!("{remote}-{p}"));
+        }
+        assert_same_records(topic, want, &target_logs);
+        assert_eq!(
+            topic_config(&target, &remote, "cleanup.policy")
+                .await
+                .as_deref(),
+            Some("compact"),
+            "{remote} is compacted like its source"
+        );
+    }
+    assert!(metrics.batches_reencoded > 0, "{metrics:?}");
+    assert!(metrics.batches_skipped > 0, "{metrics:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Transactions
+// ---------------------------------------------------------------------------------------------
+
+/// The values TxnProducer.java writes to partition `p`, in offset order.
+fn txn_values(p: i32, with_aborted: bool) -> Vec<String> {
+    let steps: &[(&str, usize, bool)] = &[
+        ("n1", 3, false),
+        ("c1", 4, false),
+        ("n2", 2, false),
+        ("a1", 5, true),
+        ("c2", 3, false),
+        ("n3", 2, false),
+        ("a2", 2, true),
+        ("n4", 3, false),
+    ];
+    steps
+        .iter()
+        .filter(|(_, _, aborted)| with_aborted || !aborted)
+        .flat_map(|(step, n, _)| (0..*n).map(move |i| format!("{step}-{i}-p{p}")))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transactions_arrive_committed_only_without_markers() {
+    let h = Harness::get();
+    let classes = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || compile_java(&h, "TxnProducer")
+    });
+    let topic = unique_topic("txn");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    const PARTITIONS: i32 = 2;
+    create_topic(&source, &topic, PARTITIONS, &[]).await;
+    let classes = classes.await.unwrap();
+    let out = tokio::task::spawn_blocking({
+        let (h, topic) = (h.clone(), topic.clone());
+        move || {
+            let txn_id = format!("strait-{topic}");
+            run_java(&h, &classes, "TxnProducer", &[h.a(), &topic, &txn_id])
+        }
+    })
+    .await
+    .unwrap();
+    assert!(out.contains("DONE"), "{out}");
+
+    // Transaction markers are written after commit/abort return: wait until none is pending
+    // (the last stable offset has reached the high watermark).
+    {
+        let (source, topic) = (&source, topic.as_str());
+        eventually("no open transaction on the source", 60, || async move {
+            let stable = latest(source, topic, PARTITIONS, IsolationLevel::ReadCommitted).await;
+            let end = latest(source, topic, PARTITIONS, IsolationLevel::ReadUncommitted).await;
+            if stable == end {
+                Ok(())
+            } else {
+                Err(format!("last stable {stable:?}, end {end:?}"))
+            }
+        })
+        .await;
+    }
+    let source_logs = read_topic(&source, &topic, PARTITIONS).await;
+    for (p, l) in source_logs.iter().enumerate() {
+        assert_eq!(l.values(), txn_values(p as i32, true), "source {topic}-{p}");
+        assert!(l.batches.iter().any(|b| b.is_control()), "no markers");
+    }
+
+    // The default (read_committed) to `A.<topic>`; read_uncommitted to `U.<topic>`, with its own
+    // positions (another connector name in the same offsets topic).
+    // One batch per fetch under read_committed: transactions span fetches, and every fetch
+    // starts anywhere inside them.
+    let mut s = settings(&topic);
+    s.max_partition_fetch_bytes = 1;
+    let committed = start(&h, s).await;
+    let mut s = settings(&topic);
+    s.read_committed = false;
+    s.remote_topic = Arc::new(|t| format!("U.{t}"));
+    s.connector_name = "MirrorSourceConnector-uncommitted".to_owned();
+    let uncommitted = start(&h, s).await;
+
+    let remote = format!("A.{topic}");
+    let remote_u = format!("U.{topic}");
+    let want: Vec<i64> = (0..PARTITIONS)
+        .map(|p| txn_values(p, false).len() as i64)
+        .collect();
+    let want_u: Vec<i64> = (0..PARTITIONS)
+        .map(|p| txn_values(p, true).len() as i64)
+        .collect();
+    wait_target_ends(&target, &remote, &want).await;
+    wait_target_ends(&target, &remote_u, &want_u).await;
+    let last: Vec<Option<i64>> = source_logs.iter().map(|l| Some(l.end - 1)).collect();
+    let store = position_store(&target, "MirrorSourceConnector").await;
+    wait_positions(&store, &topic, &last).await;
+    let store_u = position_store(&target, "MirrorSourceConnector-uncommitted").await;
+    wait_positions(&store_u, &topic, &last).await;
+    let m = committed.stop().await;
+    let m_u = uncommitted.stop().await;
+
+    let target_logs = read_topic(&target, &remote, PARTITIONS).await;
+    let target_logs_u = read_topic(&target, &remote_u, PARTITIONS).await;
+    for p in 0..PARTITIONS as usize {
+        let (src, got, got_u) = (&source_logs[p], &target_logs[p], &target_logs_u[p]);
+        got.assert_dense_data(&format!("{remote}-{p}"));
+        got_u.assert_dense_data(&format!("{remote_u}-{p}"));
+        assert_eq!(got.values(), txn_values(p as i32, false), "{remote}-{p}");
+        assert_eq!(got_u.values(), txn_values(p as i32, true), "{remote_u}-{p}");
+        // Keys, headers and timestamps as the source has them.
+        let committed_only: Vec<Rec> = src
+            .records
+            .iter()
+            .filter(|r| !r.value.as_ref().unwrap().starts_with(b"a"))
+            .map(rec)
+            .collect();
+        assert!(got.recs() == committed_only, "{remote}-{p}: records differ");
+        assert!(got_u.recs() == src.recs(), "{remote_u}-{p}: records differ");
+    }
+    // Markers are never data; aborted batches are skipped only under read_committed.
+    assert!(m.batches_skipped > 0, "{m:?}");
+    assert_eq!(
+        m.records_replicated,
+        want.iter().sum::<i64>() as u64,
+        "{m:?}"
+    );
+    assert_eq!(
+        m_u.records_replicated,
+        want_u.iter().sum::<i64>() as u64,
+        "{m_u:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. LogAppendTime
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_append_time_topic_keeps_the_visible_timestamps_on_a_create_time_target() {
+    let h = Harness::get();
+    let topic = unique_topic("logappend");
+    let remote = format!("A.{topic}");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    const PARTITIONS: i32 = 2;
+    create_topic(
+        &source,
+        &topic,
+        PARTITIONS,
+        &[("message.timestamp.type", "LogAppendTime")],
+    )
+    .await;
+    let old = 1_500_000_000_000_i64;
+    let before = now_ms();
+    for (b, codec) in [Compression::None, Compression::Zstd, Compression::Lz4]
+        .into_iter()
+        .enumerate()
+    {
+        let batches = (0..PARTITIONS)
+            .map(|p| {
+                let records = (0..30_i64)
+                    .map(|i| {
+                        let v = format!("p{p} b{b} i{i}");
+                        record(
+                            old + i * 86_400_000,
+                            Some(&v),
+                            Some(&v),
+                            &[("b", &b.to_string())],
+                        )
+                    })
+                    .collect();
+                (p, records)
+            })
+            .collect();
+        send(&source, &topic, codec, batches).await;
+    }
+    let source_logs = read_topic(&source, &topic, PARTITIONS).await;
+    for l in &source_logs {
+        for r in &l.records {
+            assert!(
+                r.timestamp >= before,
+                "the broker set the append time: {r:?}"
+            );
+        }
+        for b in &l.batches {
+            assert_eq!(
+                b.timestamp_type(),
+                kwire::batch::TimestampType::LogAppendTime
+            );
+        }
+    }
+
+    let mut s = settings(&topic);
+    s.exclude_config = exclude_configs("");
+    let flow = start(&h, s).await;
+    wait_target_ends(&target, &remote, &[90, 90]).await;
+    let metrics = flow.stop().await;
+    let target_logs = read_topic(&target, &remote, PARTITIONS).await;
+    for (p, l) in target_logs.iter().enumerate() {
+        l.assert_dense_data(&format!("{remote}-{p}"));
+        for b in &l.batches {
+            assert_eq!(b.timestamp_type(), kwire::batch::TimestampType::CreateTime);
+        }
+    }
+    assert_same_records(&topic, &source_logs, &target_logs);
+    assert_eq!(metrics.batches_reencoded, 6, "{metrics:?}");
+    assert_eq!(metrics.batches_forwarded, 0, "{metrics:?}");
+    assert_eq!(
+        topic_config(&target, &remote, "message.timestamp.type")
+            .await
+            .as_deref(),
+        Some("CreateTime"),
+        "message.timestamp.type is excluded from the copied configs"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Discovery of new topics and partitions (and 6. the forward-path ratio)
+// ---------------------------------------------------------------------------------------------
+
+fn numbered(p: i32, from: i64, n: i64) -> Vec<Record> {
+    let now = now_ms();
+    (from..from + n)
+        .map(|i| {
+            let v = format!("p{p}-{i}");
+            record(
+                now + i,
+                Some(&v),
+                Some(&v.repeat(10)),
+                &[("i", &i.to_string())],
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn topics_and_partitions_created_while_running_are_discovered() {
+    let h = Harness::get();
+    let prefix = unique_topic("discovery");
+    let topic = format!("{prefix}-late");
+    let remote = format!("A.{topic}");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+
+    let flow = start(&h, settings(&prefix)).await;
+    // Let the flow start (and do its first discovery) with no matching topic.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    create_topic(&source, &topic, 2, &[]).await;
+    for b in 0..3 {
+        let batches = (0..2).map(|p| (p, numbered(p, b * 50, 50))).collect();
+        send(&source, &topic, Compression::Lz4, batches).await;
+    }
+    wait_target_ends(&target, &remote, &[150, 150]).await;
+
+    // Two more partitions on the source: the remote topic grows and their records arrive.
+    for (_, r) in source
+        .create_partitions(vec![(topic.clone(), 4)], false)
+        .await
+        .unwrap()
+    {
+        r.unwrap();
+    }
+    {
+        let (source, topic) = (&source, topic.as_str());
+        eventually("source has 4 partitions", 30, || async move {
+            let md = source.metadata(Some(&[topic.to_owned()])).await.unwrap();
+            let n = md.topic(topic).map_or(0, |t| t.partitions.len());
+            if n == 4 { Ok(()) } else { Err(format!("{n}")) }
+        })
+        .await;
+    }
+    for b in 0..3 {
+        let batches = (0..4).map(|p| (p, numbered(p, 150 + b * 20, 20))).collect();
+        send(&source, &topic, Compression::Lz4, batches).await;
+    }
+    wait_target_ends(&target, &remote, &[210, 210, 60, 60]).await;
+    let metrics = flow.stop().await;
+    assert_same_records(
+        &topic,
+        &read_topic(&source, &topic, 4).await,
+        &read_topic(&target, &remote, 4).await,
+    );
+    // Dense lz4 batches: all forwarded.
+    let total = metrics.batches_forwarded + metrics.batches_reencoded;
+    assert_eq!(total, 2 * 3 + 4 * 3, "{metrics:?}");
+    assert!(metrics.batches_forwarded * 100 >= 99 * total, "{metrics:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Source data deleted before replication
+// ---------------------------------------------------------------------------------------------
+
+fn delete_records(h: &Harness, topic: &str, partition: i32, before: i64) {
+    let json = format!(
+        r#"{{"partitions":[{{"topic":"{topic}","partition":{partition},"offset":{before}}}],"version":1}}"#
+    );
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{topic}-delete.json"));
+    std::fs::write(&path, json).unwrap();
+    h.tool("org.apache.kafka.tools.DeleteRecordsCommand")
+        .args([
+            "--bootstrap-server",
+            h.a(),
+            "--offset-json-file",
+            path.to_str().unwrap(),
+        ])
+        .run()
+        .expect_ok("DeleteRecordsCommand");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
+    let h = Harness::get();
+    let topic = unique_topic("dataloss");
+    let remote = format!("A.{topic}");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    const PARTITIONS: i32 = 2;
+    create_topic(&source, &topic, PARTITIONS, &[]).await;
+    let produce = |from: i64| {
+        let (source, topic) = (&source, topic.as_str());
+        async move {
+            for b in 0..2 {
+                let batches = (0..PARTITIONS)
+                    .map(|p| (p, numbered(p, from + b * 50, 50)))
+                    .collect();
+                send(source, topic, Compression::Lz4, batches).await;
+            }
+        }
+    };
+    let store = position_store(&target, "MirrorSourceConnector").await;
+
+    produce(0).await;
+    let flow = start(&h, settings(&topic)).await;
+    wait_target_ends(&target, &remote, &[100, 100]).await;
+    wait_positions(&store, &topic, &[Some(99), Some(99)]).await;
+    let first = flow.stop().await;
+    assert_eq!(first.data_loss_events, 0, "{first:?}");
+
+    // While no flow runs: offsets 100..199 are written, and 100..149 of partition 0 deleted
+    // before anyone replicated them.
+    produce(100).await;
+    tokio::task::spawn_blocking({
+        let (h, topic) = (h.clone(), topic.clone());
+        move || delete_records(&h, &topic, 0, 150)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        bounds(&source, &topic, PARTITIONS).await,
+        vec![(150, 200), (0, 200)]
+    );
+
+    // Fail (the default): partition 0 stops at its position, partition 1 goes on.
+    let flow = start(&h, settings(&topic)).await;
+    wait_target_ends(&target, &remote, &[100, 200]).await;
+    wait_positions(&store, &topic, &[Some(99), Some(199)]).await;
+    produce(200).await;
+    wait_target_ends(&target, &remote, &[100, 300]).await;
+    let failed = flow.stop().await;
+    assert_eq!(failed.data_loss_events, 1, "{failed:?}");
+    assert_eq!(failed.partitions_stopped, 1, "{failed:?}");
+    let p0 = read_log(&target, &remote, 0).await;
+    let want: Vec<String> = (0..100).map(|i| format!("p0-{i}").repeat(10)).collect();
+    assert_eq!(p0.values(), want, "{remote}-0 after the stop");
+    wait_positions(&store, &topic, &[Some(99), Some(299)]).await;
+
+    // Continue: partition 0 resumes at the new log start; the lost offsets never appear.
+    let mut s = settings(&topic);
+    s.data_loss = DataLossPolicy::Continue;
+    let flow = start(&h, s).await;
+    wait_target_ends(&target, &remote, &[250, 300]).await;
+    wait_positions(&store, &topic, &[Some(299), Some(299)]).await;
+    let resumed = flow.stop().await;
+    assert_eq!(resumed.data_loss_events, 1, "{resumed:?}");
+    assert_eq!(resumed.partitions_stopped, 0, "{resumed:?}");
+    assert_eq!(resumed.records_replicated, 150, "{resumed:?}");
+    let want: Vec<String> = (0..100)
+        .chain(150..300)
+        .map(|i| format!("p0-{i}").repeat(10))
+        .collect();
+    let p0 = read_log(&target, &remote, 0).await;
+    p0.assert_dense_data(&format!("{remote}-0"));
+    assert_eq!(p0.values(), want, "{remote}-0");
+    // Everything the source still has is on the target, identical.
+    let source_p0 = read_log(&source, &topic, 0).await;
+    assert!(
+        p0.recs()[100..] == source_p0.recs()[..],
+        "{remote}-0 differs"
+    );
+}
