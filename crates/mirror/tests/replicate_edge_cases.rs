@@ -1,8 +1,9 @@
 //! Flow `A->B` on the source logs that are not a plain dense append: compacted logs with offset
 //! gaps and empty batches, transactions (committed, aborted, interleaved with plain records,
 //! read_committed and read_uncommitted), LogAppendTime topics, topics and partitions that appear
-//! while the flow runs, and source data deleted before it was replicated (reported, never
-//! skipped in silence).
+//! while the flow runs, and source data deleted before it was replicated, between two runs or
+//! under a running flow (reported, never skipped in silence). Transactions are written by
+//! Kafka's own Java producer (`tests/java/*.java`, compiled against the harness's jars).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
@@ -1086,4 +1087,207 @@ async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
         p0.recs()[100..] == source_p0.recs()[..],
         "{remote}-0 differs"
     );
+}
+
+/// OpenTxn.java running: a transaction stays open on one partition until `finish`.
+struct OpenTxn {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl OpenTxn {
+    fn begin(h: &Harness, classes: &Path, topic: &str, partition: i32) -> OpenTxn {
+        let mut child = Command::new("java")
+            .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+            .arg(format!(
+                "-Dlog4j2.configurationFile={}",
+                h.var("STRAIT_KAFKA_LOG4J2")
+            ))
+            .arg("-cp")
+            .arg(format!(
+                "{}:{}/*",
+                classes.display(),
+                h.var("STRAIT_KAFKA_LIB")
+            ))
+            .arg("OpenTxn")
+            .args([
+                h.a(),
+                topic,
+                &partition.to_string(),
+                &format!("strait-{topic}"),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cannot start java");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut txn = OpenTxn {
+            child,
+            stdin,
+            lines,
+        };
+        txn.expect_line("OPEN");
+        txn
+    }
+
+    fn expect_line(&mut self, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line == want => return,
+                Ok(_) => {}
+                Err(e) => panic!("OpenTxn did not print {want}: {e}"),
+            }
+        }
+    }
+
+    /// Closes standard input: the transaction is aborted and the process ends.
+    fn abort(mut self) {
+        drop(self.stdin.take());
+        self.expect_line("DONE");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(Instant::now() < deadline, "OpenTxn did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for OpenTxn {
+    fn drop(&mut self) {
+        // On a failed test: closing stdin lets the helper abort and exit by itself.
+        drop(self.stdin.take());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_deleted_while_running_is_reported_by_the_running_flow() {
+    let h = Harness::get();
+    let classes = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || compile_java(&h, "OpenTxn")
+    });
+    let topic = unique_topic("liveloss");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    const PARTITIONS: i32 = 2;
+    create_topic(&source, &topic, PARTITIONS, &[]).await;
+    let batches = (0..PARTITIONS).map(|p| (p, numbered(p, 0, 100))).collect();
+    send(&source, &topic, Compression::Lz4, batches).await;
+
+    // Two flows read_committed: `A.<topic>` fails on data loss, `C.<topic>` continues.
+    let fail = start(&h, settings(&topic)).await;
+    let mut s = settings(&topic);
+    s.data_loss = DataLossPolicy::Continue;
+    s.remote_topic = Arc::new(|t| format!("C.{t}"));
+    s.connector_name = "MirrorSourceConnector-continue".to_owned();
+    let cont = start(&h, s).await;
+    let (remote_f, remote_c) = (format!("A.{topic}"), format!("C.{topic}"));
+    wait_target_ends(&target, &remote_f, &[100, 100]).await;
+    wait_target_ends(&target, &remote_c, &[100, 100]).await;
+
+    // An open transaction at offset 100 of partition 0 holds both flows before it; records
+    // 101..=200 are written behind it and 100..150 deleted before anyone could read them.
+    let classes = classes.await.unwrap();
+    let txn = tokio::task::spawn_blocking({
+        let (h, topic) = (h.clone(), topic.clone());
+        move || OpenTxn::begin(&h, &classes, &topic, 0)
+    })
+    .await
+    .unwrap();
+    let batches = vec![(0, numbered(0, 101, 100)), (1, numbered(1, 100, 100))];
+    send(&source, &topic, Compression::Lz4, batches).await;
+    wait_target_ends(&target, &remote_f, &[100, 200]).await;
+    wait_target_ends(&target, &remote_c, &[100, 200]).await;
+    tokio::task::spawn_blocking({
+        let (h, topic) = (h.clone(), topic.clone());
+        move || delete_records(&h, &topic, 0, 150)
+    })
+    .await
+    .unwrap();
+    for flow in [&fail, &cont] {
+        eventually("the data loss is detected", 30, || async move {
+            let m = flow.metrics.snapshot();
+            if m.data_loss_events == 1 {
+                Ok(())
+            } else {
+                Err(format!("{m:?}"))
+            }
+        })
+        .await;
+    }
+
+    // The transaction ends (aborted); partition 0 goes on in `C.` only, partition 1 in both.
+    tokio::task::spawn_blocking(move || txn.abort())
+        .await
+        .unwrap();
+    {
+        let (source, topic) = (&source, topic.as_str());
+        eventually("the abort marker is written", 60, || async move {
+            let stable = latest(source, topic, PARTITIONS, IsolationLevel::ReadCommitted).await;
+            let end = latest(source, topic, PARTITIONS, IsolationLevel::ReadUncommitted).await;
+            if stable == end && end[0] == 202 {
+                Ok(())
+            } else {
+                Err(format!("last stable {stable:?}, end {end:?}"))
+            }
+        })
+        .await;
+    }
+    let batches = vec![(0, numbered(0, 202, 50)), (1, numbered(1, 200, 50))];
+    send(&source, &topic, Compression::Lz4, batches).await;
+    wait_target_ends(&target, &remote_c, &[100 + 51 + 50, 250]).await;
+    wait_target_ends(&target, &remote_f, &[100, 250]).await;
+    let store_f = position_store(&target, "MirrorSourceConnector").await;
+    wait_positions(&store_f, &topic, &[Some(99), Some(249)]).await;
+    let store_c = position_store(&target, "MirrorSourceConnector-continue").await;
+    wait_positions(&store_c, &topic, &[Some(251), Some(249)]).await;
+    let (mf, mc) = (fail.stop().await, cont.stop().await);
+
+    assert_eq!(
+        (mf.data_loss_events, mf.partitions_stopped),
+        (1, 1),
+        "{mf:?}"
+    );
+    assert_eq!(
+        (mc.data_loss_events, mc.partitions_stopped),
+        (1, 0),
+        "{mc:?}"
+    );
+    let values = |offsets: &mut dyn Iterator<Item = i64>| -> Vec<String> {
+        offsets.map(|i| format!("p0-{i}").repeat(10)).collect()
+    };
+    let got_f = read_log(&target, &remote_f, 0).await;
+    assert_eq!(got_f.values(), values(&mut (0..100)), "{remote_f}-0");
+    let got_c = read_log(&target, &remote_c, 0).await;
+    got_c.assert_dense_data(&format!("{remote_c}-0"));
+    assert_eq!(
+        got_c.values(),
+        values(&mut (0..100).chain(150..=200).chain(202..252)),
+        "{remote_c}-0"
+    );
+    for remote in [&remote_f, &remote_c] {
+        let got = read_log(&target, remote, 1).await;
+        assert_eq!(
+            got.values(),
+            (0..250)
+                .map(|i| format!("p1-{i}").repeat(10))
+                .collect::<Vec<_>>(),
+            "{remote}-1"
+        );
+    }
 }
