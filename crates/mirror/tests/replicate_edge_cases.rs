@@ -312,6 +312,11 @@ async fn wait_target_ends(target: &Client, remote: &str, want: &[i64]) {
                 return Err(format!("{n} partitions"));
             }
             let ends = end_offsets(target, remote, partitions).await;
+            // Targets only grow: more records than expected is final.
+            assert!(
+                ends.iter().zip(want).all(|(e, w)| e <= w),
+                "{remote} holds more records than expected: {ends:?}, want {want:?}"
+            );
             if ends == want {
                 Ok(())
             } else {
