@@ -61,24 +61,29 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
         let stopped = stopped.clone();
         tasks.spawn(async move { (name, None, run_heartbeats(target, settings, stopped).await) });
     }
+    let stop = Arc::new(stop);
+    let on_signal = stop.clone();
     tokio::spawn(async move {
         wait_for_signal().await;
         tracing::info!("stopping: draining in-flight data and storing positions");
-        let _ = stop.send(true);
+        on_signal.send_replace(true);
     });
-    let mut failed = 0;
+    let mut failures = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (name, totals, result) = joined.context("a flow task panicked")?;
         if let Some(totals) = totals {
             log_totals(&name, &totals);
         }
         if let Err(e) = result {
-            failed += 1;
-            tracing::error!(flow = %name, error = %e, "flow failed");
+            // A process that keeps running with a dead flow looks healthy but does not
+            // replicate: stop the others (they drain and store positions) and exit non-zero.
+            tracing::error!(flow = %name, error = %e, "flow failed; stopping the other flows");
+            stop.send_replace(true);
+            failures.push(format!("{name}: {e}"));
         }
     }
-    if failed > 0 {
-        anyhow::bail!("{failed} flow(s) failed; see the log above");
+    if !failures.is_empty() {
+        anyhow::bail!("flow failed: {}", failures.join("; "));
     }
     Ok(())
 }
