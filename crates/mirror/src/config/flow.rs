@@ -7,7 +7,7 @@ use super::error::{ConfigError, Location};
 use super::model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, OffsetSyncsConfig, Periodic,
-    TopicLocation, WorkerConfig,
+    PositionStore, TopicLocation, WorkerConfig,
 };
 use super::security::parse_security;
 use super::typed::{Reader, parse_bootstrap};
@@ -327,10 +327,23 @@ pub(crate) fn build_flow(
 ) -> Result<FlowConfig, ConfigError> {
     let c = assemble::connector_config(all, source, target);
     let w = assemble::worker_config(all, source, target);
-    let r = Reader::new(file, &c);
+    build_flow_from(file, &c, &w, source, target)
+}
+
+/// Builds one flow from an assembled connector config `c` (connector key space:
+/// `topics`, `source.cluster.*`, …) and Connect worker config `w` (used by the Strimzi,
+/// Connect JSON and MirrorMaker 1 loaders, whose inputs are already in that shape).
+pub(crate) fn build_flow_from(
+    file: &str,
+    c: &ValueMap,
+    w: &ValueMap,
+    source: &str,
+    target: &str,
+) -> Result<FlowConfig, ConfigError> {
+    let r = Reader::new(file, c);
     let replication_policy = policy(&r, source)?;
     let (topic_filter, group_filter, config_property_filter) = filters(&r)?;
-    let clients = build_clients(file, &c, &w)?;
+    let clients = build_clients(file, c, w)?;
     let consumer = &clients.source_consumer.props;
     let isolation_level = Reader::new(file, consumer).choice_or(
         "isolation.level",
@@ -384,8 +397,9 @@ pub(crate) fn build_flow(
                 ("continue", DataLossPolicy::Continue),
             ],
         )?,
-        worker: worker(&w),
-        raw: raw_settings(&c),
+        worker: worker(w),
+        position_store: PositionStore::ConnectOffsets,
+        raw: raw_settings(c),
         replication_policy,
         topic_filter,
         group_filter,

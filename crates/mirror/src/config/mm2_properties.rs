@@ -83,6 +83,7 @@ pub fn parse_mm2_properties(
         flows,
         source_file: file.to_owned(),
         ignored_keys,
+        replicas: None,
     })
 }
 

@@ -24,6 +24,9 @@ pub struct MirrorConfig {
     pub source_file: String,
     /// Keys that were read but are not used by MM2 or strait (key, line).
     pub ignored_keys: Vec<(String, usize)>,
+    /// How many strait processes the deployment asks for (`spec.replicas` of a Strimzi
+    /// custom resource); `None` when the input does not say (mm2.properties, JSON, CLI).
+    pub replicas: Option<u32>,
 }
 
 impl MirrorConfig {
@@ -215,6 +218,29 @@ pub enum DataLossPolicy {
     Continue,
 }
 
+/// Where a flow stores its source positions (the next source offset to copy).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum PositionStore {
+    /// MM2: Connect source offsets in the worker's `offset.storage.topic` on the target
+    /// ([`WorkerConfig::offsets_topic`]), key `["MirrorSourceConnector",{cluster,partition,topic}]`.
+    #[default]
+    ConnectOffsets,
+    /// MirrorMaker 1: offsets committed to a consumer group on the *source* cluster
+    /// (`group.id` of the consumer config), every `offset.commit.interval.ms`.
+    ConsumerGroup {
+        /// The source consumer group.
+        group_id: String,
+        /// `offset.commit.interval.ms` / `offsetCommitInterval` (default 60000).
+        #[serde(rename = "commit_interval_ms", serialize_with = "millis")]
+        commit_interval: Duration,
+    },
+}
+
+fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// One replication flow `source->target` (one MM2 herder).
 #[derive(Clone, Debug)]
 pub struct FlowConfig {
@@ -267,6 +293,9 @@ pub struct FlowConfig {
     pub data_loss_policy: DataLossPolicy,
     /// Connect worker names of the equivalent Java MM2 herder.
     pub worker: WorkerConfig,
+    /// Where source positions are stored (MM2's Connect offsets unless the input is
+    /// MirrorMaker 1).
+    pub position_store: PositionStore,
     /// Effective client properties.
     pub clients: FlowClients,
     /// The connector-level settings after MM2's precedence (top level < `A->B.`), for

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::model::{
     Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel, MirrorConfig,
-    Periodic,
+    Periodic, PositionStore,
 };
 use super::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
 use super::value::REDACTED;
@@ -26,6 +26,9 @@ pub struct Summary {
     pub flows: Vec<FlowSummary>,
     /// Keys read but not used, as `key (line N)`.
     pub ignored_keys: Vec<String>,
+    /// Number of strait processes the deployment asks for (Strimzi `spec.replicas`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
 }
 
 /// One cluster.
@@ -193,6 +196,7 @@ impl MirrorConfig {
                 .iter()
                 .map(|(k, l)| format!("{k} (line {l})"))
                 .collect(),
+            replicas: self.replicas,
         }
     }
 }
@@ -306,7 +310,17 @@ fn internal_topics(f: &FlowConfig) -> InternalTopicsSummary {
             None,
             f.enabled && hb.replication_enabled,
         ),
-        source_positions: topic(&f.worker.offsets_topic, &f.target, None, f.enabled),
+        source_positions: match &f.position_store {
+            PositionStore::ConnectOffsets => {
+                topic(&f.worker.offsets_topic, &f.target, None, f.enabled)
+            }
+            PositionStore::ConsumerGroup { group_id, .. } => topic(
+                &format!("__consumer_offsets (group {group_id})"),
+                &f.source,
+                None,
+                f.enabled,
+            ),
+        },
     }
 }
 
@@ -362,6 +376,9 @@ fn rf(n: Option<i32>) -> String {
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "effective configuration of {}", self.source_file)?;
+        if let Some(n) = self.replicas {
+            writeln!(f, "replicas: {n} strait process(es) sharing the work")?;
+        }
         writeln!(f, "\nclusters")?;
         for c in &self.clusters {
             write_cluster(f, c)?;

@@ -1,0 +1,617 @@
+//! Kafka Connect connector configurations in JSON, as submitted to the Connect REST API
+//! (`PUT /connectors/<name>/config` with the flat config, or `POST /connectors` with
+//! `{"name": ..., "config": {...}}`), for MM2's three connectors (mm2-behaviour §7.2).
+//!
+//! The connectors of one `source.cluster.alias` → `target.cluster.alias` pair form one
+//! flow: the MirrorSourceConnector replicates (and its absence leaves the flow
+//! heartbeats-only), the MirrorCheckpointConnector's presence turns checkpoints on, the
+//! MirrorHeartbeatConnector's presence turns heartbeats on. Settings are taken from the
+//! connector that uses them; settings all of them use (replication policy, offset-syncs
+//! location, topic filter, cluster addresses) must agree.
+//!
+//! `${provider:...}` references are resolved with the `config.providers` of the Connect
+//! worker `.properties` given alongside (as the Connect worker does). The worker's
+//! `bootstrap.servers` and `producer.*` make the producer that writes mirrored records,
+//! and its `group.id` / `offset.storage.topic` say where Java MM2 kept its positions.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::detect::{Input, Node, NodeKind, Provenance, parse_json};
+use super::error::{ConfigError, Location};
+use super::flow::{build_cluster, build_flow_from};
+use super::keys;
+use super::model::MirrorConfig;
+use super::properties;
+use super::providers::{self, Env, FileCache, Providers};
+use super::value::{Origin, Value, ValueMap};
+
+/// The three MM2 connectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum ConnectorKind {
+    Source,
+    Checkpoint,
+    Heartbeat,
+}
+
+impl ConnectorKind {
+    pub(crate) fn class(self) -> &'static str {
+        match self {
+            ConnectorKind::Source => "MirrorSourceConnector",
+            ConnectorKind::Checkpoint => "MirrorCheckpointConnector",
+            ConnectorKind::Heartbeat => "MirrorHeartbeatConnector",
+        }
+    }
+
+    fn from_class(class: &str) -> Option<Self> {
+        let short = class
+            .trim()
+            .strip_prefix("org.apache.kafka.connect.mirror.")
+            .unwrap_or(class.trim());
+        [
+            ConnectorKind::Source,
+            ConnectorKind::Checkpoint,
+            ConnectorKind::Heartbeat,
+        ]
+        .into_iter()
+        .find(|k| k.class() == short)
+    }
+
+    /// Which connector a setting belongs to; `None` for settings every connector of a
+    /// flow reads, which must agree.
+    fn owner_of(key: &str) -> Option<Self> {
+        const CHECKPOINT: &[&str] = &[
+            "groups",
+            "groups.exclude",
+            "groups.blacklist",
+            "group.filter.class",
+            "checkpoints.topic.replication.factor",
+        ];
+        const CHECKPOINT_PREFIXES: &[&str] = &[
+            "refresh.groups.",
+            "emit.checkpoints.",
+            "sync.group.offsets.",
+        ];
+        if is_shared(key) {
+            None
+        } else if CHECKPOINT.contains(&key)
+            || CHECKPOINT_PREFIXES.iter().any(|p| key.starts_with(p))
+        {
+            Some(ConnectorKind::Checkpoint)
+        } else if key.starts_with("emit.heartbeats.")
+            || key == "heartbeats.topic.replication.factor"
+        {
+            Some(ConnectorKind::Heartbeat)
+        } else {
+            Some(ConnectorKind::Source)
+        }
+    }
+}
+
+/// Settings every connector of a flow reads: they must agree.
+fn is_shared(key: &str) -> bool {
+    key.starts_with("replication.policy.")
+        || matches!(
+            key,
+            "offset-syncs.topic.location"
+                | "topics"
+                | "topics.exclude"
+                | "source.cluster.alias"
+                | "target.cluster.alias"
+                | "source.cluster.bootstrap.servers"
+                | "target.cluster.bootstrap.servers"
+        )
+}
+
+/// One connector's settings, with where they came from.
+#[derive(Clone, Debug)]
+pub(crate) struct Connector {
+    pub(crate) kind: ConnectorKind,
+    pub(crate) name: String,
+    pub(crate) file: String,
+    pub(crate) config: ValueMap,
+}
+
+/// Merges the connectors of one flow into one connector config (module docs): for each
+/// key, the owning connector's value, else the first connector (source, checkpoint,
+/// heartbeat) that sets it; shared keys set differently are an error.
+pub(crate) fn merge_connectors(connectors: &[&Connector]) -> Result<ValueMap, ConfigError> {
+    let mut sorted: Vec<&Connector> = connectors.to_vec();
+    sorted.sort_by_key(|c| c.kind);
+    let mut out = ValueMap::new();
+    let keys: std::collections::BTreeSet<&String> =
+        sorted.iter().flat_map(|c| c.config.keys()).collect();
+    for key in keys {
+        let setters: Vec<(&Connector, &Value)> = sorted
+            .iter()
+            .filter_map(|c| c.config.get(key).map(|v| (*c, v)))
+            .collect();
+        let owner = ConnectorKind::owner_of(key);
+        if owner.is_none()
+            && let Some(((first_c, first), (other_c, other))) = setters.first().and_then(|f| {
+                setters
+                    .iter()
+                    .find(|(_, v)| v.expose().trim() != f.1.expose().trim())
+                    .map(|o| (*f, *o))
+            })
+        {
+            let first_at = Location::of(&first_c.file, first, key);
+            return Err(ConfigError::InvalidValue {
+                at: Location::of(&other_c.file, other, key),
+                value: other.for_error(),
+                expected: format!(
+                    "the value the {} sets ({first_at}{}): the connectors of one flow must \
+                     agree on `{key}` (strait runs them as one flow)",
+                    first_c.kind.class(),
+                    first
+                        .for_error()
+                        .map(|v| format!(" = `{v}`"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+        let chosen = owner
+            .and_then(|o| setters.iter().find(|(c, _)| c.kind == o))
+            .or_else(|| setters.first());
+        if let Some((_, v)) = chosen {
+            out.insert(key.clone(), (*v).clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Flow-level consequences of which connectors exist: no checkpoint connector means no
+/// checkpoints, no heartbeat connector no heartbeats, no source connector no data.
+/// `c` is in connector key space. Errors when only a checkpoint connector exists.
+pub(crate) fn apply_presence(
+    c: &mut ValueMap,
+    present: &[ConnectorKind],
+    at: impl Fn() -> Location,
+) -> Result<(), ConfigError> {
+    let has = |k| present.contains(&k);
+    if !has(ConnectorKind::Checkpoint) {
+        for k in ["emit.checkpoints.enabled", "sync.group.offsets.enabled"] {
+            c.insert(k.into(), Value::default_value("false"));
+        }
+    }
+    if !has(ConnectorKind::Heartbeat) {
+        c.insert(
+            "emit.heartbeats.enabled".into(),
+            Value::default_value("false"),
+        );
+    }
+    if has(ConnectorKind::Source) {
+        c.entry("enabled".into())
+            .or_insert_with(|| Value::default_value("true"));
+    } else if has(ConnectorKind::Checkpoint) {
+        return Err(ConfigError::Missing {
+            at: at(),
+            expected: "a MirrorSourceConnector for the same source and target: strait emits \
+                       checkpoints only for the data it replicates"
+                .into(),
+        });
+    } else {
+        c.insert("enabled".into(), Value::default_value("false"));
+    }
+    Ok(())
+}
+
+/// The Connect worker config: its values resolved with its own providers.
+struct Worker {
+    file: String,
+    props: ValueMap,
+    providers: Providers,
+}
+
+fn read_worker(input: &Input, env: &Env) -> Result<Worker, ConfigError> {
+    let props = properties::parse(&input.text, &input.name)?;
+    let providers = Providers::declare(&props, &input.name)?;
+    let resolved = providers::resolve_all(&props, &providers, &input.name, env)?;
+    Ok(Worker {
+        file: input.name.clone(),
+        props: resolved,
+        providers,
+    })
+}
+
+fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("connector")
+        .to_owned()
+}
+
+/// The connectors in one JSON document: a config object, `{"name", "config"}`, or a list
+/// of either.
+fn connectors_of(
+    node: &Node,
+    input: &Input,
+    worker: Option<&Worker>,
+    env: &Env,
+    cache: &mut FileCache,
+) -> Result<Vec<Connector>, ConfigError> {
+    let file = &input.name;
+    match &node.kind {
+        NodeKind::Seq(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.extend(connectors_of(item, input, worker, env, cache)?);
+            }
+            Ok(out)
+        }
+        NodeKind::Map(_) => {
+            let (name, config) = match node.get("config") {
+                Some(cfg) if cfg.value.entries().is_some() => {
+                    let name = match node.get("name") {
+                        Some(n) => n.value.as_str().map(str::to_owned).ok_or_else(|| {
+                            ConfigError::InvalidValue {
+                                at: Location::new(file, n.line, "name"),
+                                value: None,
+                                expected: format!(
+                                    "the connector name as a string, not {}",
+                                    n.value.describe()
+                                ),
+                            }
+                        })?,
+                        None => file_stem(&input.path),
+                    };
+                    (name, &cfg.value)
+                }
+                _ => (file_stem(&input.path), node),
+            };
+            Ok(vec![connector(config, name, input, worker, env, cache)?])
+        }
+        _ => Err(ConfigError::InvalidValue {
+            at: Location::new(file, node.line, "(document)"),
+            value: None,
+            expected: format!(
+                "a connector config object (`{{\"connector.class\": ...}}` or `{{\"name\": ..., \
+                 \"config\": {{...}}}}`), not {}",
+                node.describe()
+            ),
+        }),
+    }
+}
+
+fn connector(
+    node: &Node,
+    name: String,
+    input: &Input,
+    worker: Option<&Worker>,
+    env: &Env,
+    cache: &mut FileCache,
+) -> Result<Connector, ConfigError> {
+    let file = &input.name;
+    let empty = Providers::default();
+    let providers = worker.map_or(&empty, |w| &w.providers);
+    let mut config = ValueMap::new();
+    for e in node.entries().unwrap_or_default() {
+        let text = match &e.value.kind {
+            NodeKind::Scalar(s) => s.clone(),
+            _ => {
+                return Err(ConfigError::InvalidValue {
+                    at: Location::new(file, e.line, e.key.clone()),
+                    value: None,
+                    expected: format!(
+                        "a string, number or boolean (Connect configs are flat), not {}",
+                        e.value.describe()
+                    ),
+                });
+            }
+        };
+        let raw = Value::for_key(&e.key, text, Origin::line(e.key.clone(), e.line));
+        let value = providers.resolve(&e.key, &raw, file, env, cache)?;
+        config.insert(e.key.clone(), value);
+    }
+    let Some(class) = config.get("connector.class") else {
+        return Err(ConfigError::Missing {
+            at: Location::new(file, node.line, "connector.class"),
+            expected: "the connector class: MirrorSourceConnector, MirrorCheckpointConnector or \
+                       MirrorHeartbeatConnector (package org.apache.kafka.connect.mirror)"
+                .into(),
+        });
+    };
+    let kind = ConnectorKind::from_class(class.expose()).ok_or_else(|| {
+        ConfigError::invalid(
+            file,
+            class,
+            "connector.class",
+            "org.apache.kafka.connect.mirror.MirrorSourceConnector, \
+             MirrorCheckpointConnector or MirrorHeartbeatConnector (strait runs MM2's \
+             connectors only)",
+        )
+    })?;
+    if !config.contains_key("source.cluster.alias") {
+        return Err(ConfigError::Missing {
+            at: Location::new(file, node.line, "source.cluster.alias"),
+            expected: "the alias of the source cluster (MM2 requires it; it names remote \
+                       topics and positions)"
+                .into(),
+        });
+    }
+    Ok(Connector {
+        kind,
+        name,
+        file: file.clone(),
+        config,
+    })
+}
+
+fn alias(c: &Connector, key: &str, default: &str) -> Result<String, ConfigError> {
+    match c.config.get(key) {
+        None => Ok(default.to_owned()),
+        Some(v) => {
+            let a = v.expose().trim();
+            if a.is_empty() || a.contains("->") || a.contains(char::is_whitespace) {
+                Err(ConfigError::invalid(
+                    &c.file,
+                    v,
+                    key,
+                    "a cluster alias without spaces or `->`",
+                ))
+            } else {
+                Ok(a.to_owned())
+            }
+        }
+    }
+}
+
+/// Keys a connector config may hold: MM2's and Connect's connector settings, client
+/// prefixes, and the cluster prefixes.
+fn is_known_key(key: &str) -> bool {
+    keys::is_known_flow_key(key) || key.starts_with("producer.override.")
+}
+
+/// Loads connector JSON files (and the worker config) into one configuration per flow.
+pub(crate) fn load_connectors(
+    inputs: &[&Input],
+    worker: Option<&Input>,
+    env: &Env,
+) -> Result<Vec<MirrorConfig>, ConfigError> {
+    let worker = worker.map(|w| read_worker(w, env)).transpose()?;
+    let mut cache = FileCache::default();
+    let mut all = Vec::new();
+    for input in inputs {
+        let node = parse_json(&input.text, &input.name)?;
+        all.extend(connectors_of(
+            &node,
+            input,
+            worker.as_ref(),
+            env,
+            &mut cache,
+        )?);
+    }
+    let mut groups: BTreeMap<(String, String), Vec<&Connector>> = BTreeMap::new();
+    for c in &all {
+        let s = alias(c, "source.cluster.alias", "")?;
+        let t = alias(c, "target.cluster.alias", "target")?;
+        if s == t {
+            let v = &c.config["source.cluster.alias"];
+            return Err(ConfigError::invalid(
+                &c.file,
+                v,
+                "source.cluster.alias",
+                format!("a source different from `target.cluster.alias` (`{t}`)"),
+            ));
+        }
+        let group = groups.entry((s, t)).or_default();
+        if let Some(prev) = group.iter().find(|p| p.kind == c.kind) {
+            return Err(ConfigError::InvalidValue {
+                at: Location::of(&c.file, &c.config["connector.class"], "connector.class"),
+                value: Some(c.kind.class().into()),
+                expected: format!(
+                    "one {} per source and target: {} ({}) already is one",
+                    c.kind.class(),
+                    prev.name,
+                    prev.file
+                ),
+            });
+        }
+        group.push(c);
+    }
+    groups
+        .into_iter()
+        .map(|((s, t), connectors)| build(&s, &t, &connectors, worker.as_ref()))
+        .collect()
+}
+
+fn build(
+    source: &str,
+    target: &str,
+    connectors: &[&Connector],
+    worker: Option<&Worker>,
+) -> Result<MirrorConfig, ConfigError> {
+    let main = connectors
+        .iter()
+        .min_by_key(|c| c.kind)
+        .copied()
+        .ok_or_else(|| ConfigError::Missing {
+            at: Location::new("(connectors)", 0, "connector.class"),
+            expected: "at least one connector".into(),
+        })?;
+    let mut prov = Provenance::default();
+    for c in connectors {
+        for v in c.config.values() {
+            prov.note(v, &c.file);
+        }
+    }
+    if let Some(w) = worker {
+        for v in w.props.values() {
+            prov.note(v, &w.file);
+        }
+    }
+    let mut c = merge_connectors(connectors)?;
+    let present: Vec<ConnectorKind> = connectors.iter().map(|c| c.kind).collect();
+    apply_presence(&mut c, &present, || {
+        Location::new(&main.file, 0, "connector.class")
+    })?;
+    c.insert("name".into(), Value::default_value(main.name.clone()));
+    c.entry("target.cluster.alias".into())
+        .or_insert_with(|| Value::default_value(target));
+
+    let mut ignored = Vec::new();
+    let mut clusters = BTreeMap::new();
+    for (side, alias) in [("source", source), ("target", target)] {
+        let prefix = format!("{side}.cluster.");
+        let mut mini = ValueMap::new();
+        for (k, v) in &c {
+            let Some(rest) = k.strip_prefix(&prefix) else {
+                continue;
+            };
+            if rest == "alias" {
+                continue;
+            }
+            if keys::is_role_prefixed(rest) {
+                // MM2 keeps only client keys of `<side>.cluster.*`: a role override must
+                // be written `<side>.<role>.*`.
+                ignored.push((
+                    format!("{}: {k} (use {side}.{rest})", file_of(k, v, connectors)),
+                    v.origin().line_number(),
+                ));
+                continue;
+            }
+            mini.insert(format!("{alias}.{rest}"), v.clone());
+        }
+        let cluster = build_cluster(&main.file, &mini, alias, 0).map_err(|e| prov.fix(e))?;
+        clusters.insert(alias.to_owned(), cluster);
+    }
+    for conn in connectors {
+        for (k, v) in &conn.config {
+            if !is_known_key(k) {
+                ignored.push((format!("{}: {k}", conn.file), v.origin().line_number()));
+            }
+        }
+    }
+    let w = worker_config(&c, worker, target);
+    let flow = build_flow_from(&main.file, &c, &w, source, target).map_err(|e| prov.fix(e))?;
+    let mut files: Vec<String> = connectors.iter().map(|c| c.file.clone()).collect();
+    if let Some(w) = worker {
+        files.push(w.file.clone());
+    }
+    Ok(MirrorConfig {
+        clusters,
+        flows: vec![flow],
+        source_file: files.join(", "),
+        ignored_keys: ignored,
+        replicas: None,
+    })
+}
+
+fn file_of(key: &str, v: &Value, connectors: &[&Connector]) -> String {
+    connectors
+        .iter()
+        .find(|c| c.config.get(key).is_some_and(|x| x.origin() == v.origin()))
+        .map_or_else(String::new, |c| c.file.clone())
+}
+
+/// The Connect worker's config; without a worker file, a worker on the target cluster
+/// with Connect's usual storage topic names is assumed.
+fn worker_config(c: &ValueMap, worker: Option<&Worker>, target: &str) -> ValueMap {
+    let mut w = match worker {
+        Some(w) => w.props.clone(),
+        None => {
+            tracing::info!(
+                target_cluster = target,
+                "no Connect worker .properties given: assuming a worker on the target cluster \
+                 (group.id connect-cluster, offset.storage.topic connect-offsets)"
+            );
+            let mut w = ValueMap::new();
+            for (k, v) in c {
+                if let Some(rest) = k.strip_prefix("target.cluster.")
+                    && keys::is_client_key(rest)
+                {
+                    if rest == "bootstrap.servers" {
+                        w.insert(rest.to_owned(), v.clone());
+                    } else {
+                        w.insert(format!("producer.{rest}"), v.clone());
+                    }
+                }
+            }
+            w
+        }
+    };
+    for (k, v) in [
+        ("group.id", "connect-cluster"),
+        ("offset.storage.topic", "connect-offsets"),
+        ("config.storage.topic", "connect-configs"),
+        ("status.storage.topic", "connect-status"),
+    ] {
+        w.entry(k.into()).or_insert_with(|| Value::default_value(v));
+    }
+    if let (Some(wb), Some(tb)) = (
+        w.get("bootstrap.servers"),
+        c.get("target.cluster.bootstrap.servers"),
+    ) && wb.expose().trim() != tb.expose().trim()
+    {
+        tracing::warn!(
+            worker = wb.expose().trim(),
+            target = tb.expose().trim(),
+            "the Connect worker's bootstrap.servers differs from target.cluster.bootstrap.servers: \
+             mirrored records are written to the worker's cluster, as Connect does"
+        );
+    }
+    w
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(kind: ConnectorKind, file: &str, kv: &[(&str, &str)]) -> Connector {
+        Connector {
+            kind,
+            name: file.into(),
+            file: file.into(),
+            config: kv
+                .iter()
+                .enumerate()
+                .map(|(i, (k, v))| {
+                    (
+                        (*k).to_owned(),
+                        Value::for_key(k, *v, Origin::line(*k, i + 2)),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn owners_win_and_shared_keys_must_agree() {
+        let s = conn(
+            ConnectorKind::Source,
+            "s.json",
+            &[("groups", "a"), ("tasks.max", "4"), ("topics", "t")],
+        );
+        let cp = conn(
+            ConnectorKind::Checkpoint,
+            "c.json",
+            &[
+                ("groups", "b"),
+                ("tasks.max", "2"),
+                ("emit.checkpoints.interval.seconds", "5"),
+            ],
+        );
+        let m = merge_connectors(&[&cp, &s]).expect("merges");
+        assert_eq!(m["groups"].expose(), "b");
+        assert_eq!(m["tasks.max"].expose(), "4");
+        assert_eq!(m["emit.checkpoints.interval.seconds"].expose(), "5");
+        let cp2 = conn(ConnectorKind::Checkpoint, "c.json", &[("topics", "u")]);
+        let e = merge_connectors(&[&s, &cp2]).expect_err("conflict");
+        let msg = e.to_string();
+        assert!(msg.starts_with("c.json:2: `topics` = `u`"), "{msg}");
+        assert!(msg.contains("s.json:4"), "{msg}");
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(
+            ConnectorKind::from_class("org.apache.kafka.connect.mirror.MirrorHeartbeatConnector"),
+            Some(ConnectorKind::Heartbeat)
+        );
+        assert_eq!(
+            ConnectorKind::from_class("MirrorSourceConnector"),
+            Some(ConnectorKind::Source)
+        );
+        assert_eq!(ConnectorKind::from_class("FileStreamSource"), None);
+    }
+}
