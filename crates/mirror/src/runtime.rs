@@ -216,10 +216,20 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     };
     s.data_loss = flow.data_loss_policy;
     s.offsets_topic = flow.worker.offsets_topic.clone();
-    s.offsets_topic_partitions = number(&flow.raw, "offset.storage.partitions", 25);
-    s.offsets_topic_replication_factor = number(&flow.raw, "offset.storage.replication.factor", 3);
-    s.position_flush_interval =
-        Duration::from_millis(number(&flow.raw, "offset.flush.interval.ms", 1000u64).max(10));
+    // Worker settings, as MM2's herder reads them (top level or the target's prefix); a flow
+    // override (`A->B.offset.storage.partitions`) wins, as it is the more specific.
+    let worker = |key: &str| flow.raw.get(key).or_else(|| flow.worker.props.get(key));
+    let number_of = |key: &str, default: i64| {
+        worker(key)
+            .and_then(|v| v.expose().trim().parse().ok())
+            .unwrap_or(default)
+    };
+    s.offsets_topic_partitions =
+        i32::try_from(number_of("offset.storage.partitions", 25)).unwrap_or(25);
+    s.offsets_topic_replication_factor =
+        i16::try_from(number_of("offset.storage.replication.factor", 3)).unwrap_or(3);
+    let flush_ms = u64::try_from(number_of("offset.flush.interval.ms", 1000)).unwrap_or(1000);
+    s.position_flush_interval = Duration::from_millis(flush_ms.max(10));
     let consumer = &flow.clients.source_consumer.props;
     s.max_partition_fetch_bytes = number(consumer, "max.partition.fetch.bytes", 1 << 20);
     s.fetch_max_wait = Duration::from_millis(number(consumer, "fetch.max.wait.ms", 500u64));

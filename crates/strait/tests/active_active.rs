@@ -34,12 +34,7 @@ async fn both_directions_replicate_without_cycles() {
         "mm2.properties",
         &format!(
             "{}\nA->B.enabled = true\nB->A.enabled = true\ntopics = .*{base}-[tu]\n\
-             refresh.topics.interval.seconds = 1\n\
-             # Workaround: strait reads the offsets topic settings from the flow, not from the\n\
-             # worker settings where MM2 takes them (top-level offset.storage.*), so without\n\
-             # these mm2-offsets.B.internal on A would be created with 3 replicas.\n\
-             A->B.offset.storage.replication.factor = 1\n\
-             B->A.offset.storage.replication.factor = 1\n",
+             refresh.topics.interval.seconds = 1\n",
             base_properties(&h)
         ),
     );

@@ -212,6 +212,7 @@ fn worker(w: &ValueMap) -> WorkerConfig {
         offsets_topic: get("offset.storage.topic"),
         configs_topic: get("config.storage.topic"),
         status_topic: get("status.storage.topic"),
+        props: w.clone(),
     }
 }
 

@@ -168,6 +168,11 @@ pub struct WorkerConfig {
     pub configs_topic: String,
     /// `status.storage.topic` (default `mm2-status.<source>.internal`).
     pub status_topic: String,
+    /// The whole Connect worker config of the herder (target cluster props, top-level
+    /// `offset.storage.*` and other worker keys): where `offset.storage.replication.factor`,
+    /// `offset.storage.partitions` and `offset.flush.interval.ms` come from.
+    #[serde(skip)]
+    pub props: ValueMap,
 }
 
 /// `auto.offset.reset` of the source consumer.
