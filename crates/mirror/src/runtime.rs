@@ -10,11 +10,15 @@ use kwire::connection::{
     SaslMechanism as KafkaMechanism, Secret as KafkaSecret, SecurityProtocol as KafkaProtocol,
 };
 
-use crate::config::model::{AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel};
+use crate::config::model::{
+    AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, TopicLocation,
+};
 use crate::config::security::{
     Jaas, KeySource, SaslConfig, SaslMechanism, SecurityProtocol, SslConfig, StoreType, TrustSource,
 };
 use crate::config::value::ValueMap;
+use crate::offsets::checkpoint::CheckpointSettings;
+use crate::offsets::writer::OffsetSyncSettings;
 use crate::replicate::{FlowSettings, StartFrom};
 
 /// A configuration strait understands but cannot run yet, or cannot run at all.
@@ -216,9 +220,15 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     };
     s.data_loss = flow.data_loss_policy;
     s.offsets_topic = flow.worker.offsets_topic.clone();
-    // Worker settings, as MM2's herder reads them (top level or the target's prefix); a flow
-    // override (`A->B.offset.storage.partitions`) wins, as it is the more specific.
-    let worker = |key: &str| flow.raw.get(key).or_else(|| flow.worker.props.get(key));
+    // The source connector's name keys the Connect offsets: `MirrorSourceConnector` in MM2
+    // dedicated mode, `A->B.MirrorSourceConnector` under Strimzi, the connector's own name
+    // when deployed as Connect JSON. The same key lets Java MM2 and strait take over.
+    if let Some(name) = flow.raw.get("name") {
+        s.connector_name = name.expose().trim().to_owned();
+    }
+    // Worker settings, exactly where MM2's herder reads them: the target cluster's props with
+    // top-level `offset.storage.*` applied over them. Flow keys (`A->B.…`) are not read.
+    let worker = |key: &str| flow.worker.props.get(key);
     let number_of = |key: &str, default: i64| {
         worker(key)
             .and_then(|v| v.expose().trim().parse().ok())
@@ -233,6 +243,12 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     let consumer = &flow.clients.source_consumer.props;
     s.max_partition_fetch_bytes = number(consumer, "max.partition.fetch.bytes", 1 << 20);
     s.fetch_max_wait = Duration::from_millis(number(consumer, "fetch.max.wait.ms", 500u64));
+    s.offset_syncs = flow.offset_syncs.enabled.then(|| OffsetSyncSettings {
+        topic: flow.offset_syncs.topic.clone(),
+        on_target: flow.offset_syncs.location == TopicLocation::Target,
+        replication_factor: i16::try_from(flow.offset_syncs.replication_factor).unwrap_or(-1),
+        lag_max: flow.offset_syncs.lag_max,
+    });
     s
 }
 
@@ -245,4 +261,44 @@ pub fn heartbeat_settings(flow: &FlowConfig) -> crate::offsets::heartbeat::Heart
         replication_factor: i16::try_from(flow.heartbeats.replication_factor).unwrap_or(-1),
         interval: flow.heartbeats.emit.interval,
     }
+}
+
+/// Checkpoint settings of an enabled flow (`emit.checkpoints.*`, `refresh.groups.*`,
+/// `groups`, `sync.group.offsets.*`); `None` when the flow emits no checkpoints. MM2 (3.9+)
+/// refuses checkpoints without offset syncs: there is nothing to translate with.
+pub fn checkpoint_settings(flow: &FlowConfig) -> Option<CheckpointSettings> {
+    if !flow.enabled || !flow.checkpoints.emit.enabled || !flow.offset_syncs.enabled {
+        return None;
+    }
+    let shared = Arc::new(flow.clone());
+    let (groups, topics, naming) = (shared.clone(), shared.clone(), shared);
+    Some(CheckpointSettings {
+        source_alias: flow.source.clone(),
+        target_alias: flow.target.clone(),
+        topic: flow.checkpoints.topic.clone(),
+        replication_factor: i16::try_from(flow.checkpoints.replication_factor).unwrap_or(-1),
+        offset_syncs_topic: flow.offset_syncs.topic.clone(),
+        offset_syncs_on_target: flow.offset_syncs.location == TopicLocation::Target,
+        emit_interval: flow.checkpoints.emit.interval,
+        refresh_groups_interval: flow
+            .refresh_groups
+            .enabled
+            .then_some(flow.refresh_groups.interval),
+        select_group: Arc::new(move |g| groups.group_filter.should_replicate_group(g)),
+        select_topic: Arc::new(move |t| topics.replicates_topic(t)),
+        // MM2's renameTopicPartition: a topic that came from the target goes back to its
+        // original name (failback); any other gets the remote name.
+        rename_topic: Arc::new(move |t| {
+            let policy = &naming.replication_policy;
+            if policy.topic_source(t).as_deref() == Some(naming.target.as_str()) {
+                policy.original_topic(t)
+            } else {
+                policy.format_remote_topic(&naming.source, t)
+            }
+        }),
+        sync_group_offsets: flow
+            .sync_group_offsets
+            .enabled
+            .then_some(flow.sync_group_offsets.interval),
+    })
 }

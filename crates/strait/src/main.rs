@@ -1,5 +1,6 @@
 //! The `strait` command: run MirrorMaker 2 flows from the configuration files MM2 users have,
-//! or validate them (`connect-mirror-maker.sh` compatible arguments: file, `--clusters`).
+//! or validate them (`connect-mirror-maker.sh` compatible arguments: file, `--clusters`; also
+//! Strimzi custom resources and Kafka Connect connector JSON).
 #![forbid(unsafe_code)]
 
 mod run;
@@ -9,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mirror::config::{LoadOptions, MirrorConfig, load_mm2_properties_with};
+use mirror::config::{LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,25 +25,36 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs every enabled replication flow of an mm2.properties file until SIGTERM or SIGINT.
+    /// Runs every enabled replication flow of the configuration until SIGTERM or SIGINT.
     Run {
-        /// The MirrorMaker 2 configuration (dedicated-mode mm2.properties).
-        config: PathBuf,
-        /// Only run flows whose target is one of these cluster aliases.
-        #[arg(long, num_args = 1..)]
-        clusters: Vec<String>,
+        #[command(flatten)]
+        inputs: Inputs,
     },
     /// Prints the effective flows, filters, internal topics and security (secrets redacted).
     Validate {
-        /// The MirrorMaker 2 configuration (dedicated-mode mm2.properties).
-        config: PathBuf,
-        /// Only show flows whose target is one of these cluster aliases.
-        #[arg(long, num_args = 1..)]
-        clusters: Vec<String>,
+        #[command(flatten)]
+        inputs: Inputs,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, clap::Args)]
+struct Inputs {
+    /// Configuration files or directories, in any mix of formats: MM2 dedicated-mode
+    /// mm2.properties; Strimzi / IBM Event Streams KafkaMirrorMaker2 or KafkaMirrorMaker YAML;
+    /// Kafka Connect connector JSON (with the worker .properties they reference).
+    #[arg(required = true, num_args = 1..)]
+    config: Vec<PathBuf>,
+    /// Only run flows whose target is one of these cluster aliases.
+    #[arg(long, num_args = 1..)]
+    clusters: Vec<String>,
+    /// Kubernetes-style secrets directory for custom resources: DIR/<secretName>/<key>
+    /// (default: $STRAIT_SECRETS_DIR, else /etc/strait/secrets).
+    #[arg(long)]
+    secrets_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -55,12 +67,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Run { config, clusters } => load(&config, clusters).and_then(run::run),
-        Command::Validate {
-            config,
-            clusters,
-            output,
-        } => load(&config, clusters).map(|c| {
+        Command::Run { inputs } => load(inputs).and_then(run::run),
+        Command::Validate { inputs, output } => load(inputs).map(|c| {
             let summary = c.summary();
             match output {
                 Output::Text => println!("{summary}"),
@@ -71,18 +79,35 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("strait: error: {e:#}");
+            eprintln!("strait: error: {}", error_chain(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-fn load(path: &std::path::Path, clusters: Vec<String>) -> anyhow::Result<MirrorConfig> {
-    let options = LoadOptions {
-        clusters: (!clusters.is_empty()).then_some(clusters),
-        ..Default::default()
+fn load(inputs: Inputs) -> anyhow::Result<MirrorConfig> {
+    let clusters = (!inputs.clusters.is_empty()).then_some(inputs.clusters);
+    let options = LoadConfigOptions {
+        load: LoadOptions {
+            clusters,
+            ..Default::default()
+        },
+        secrets_dir: inputs.secrets_dir,
+        mounts: Vec::new(),
     };
-    Ok(load_mm2_properties_with(path, &options)?)
+    Ok(load_config_files(&inputs.config, &options)?)
+}
+
+/// The error and its causes, each cause once: several layers already print their source.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
 }
 
 fn init_logging() {
