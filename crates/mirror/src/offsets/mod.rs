@@ -1,5 +1,17 @@
 //! Consumer offsets across clusters (KIP-382 offset syncs, checkpoints, heartbeats): MM2's
-//! record formats, so Java tooling (RemoteClusterUtils, MM2's formatters) reads what strait writes.
+//! record formats, so Java tooling (RemoteClusterUtils, MM2's formatters) reads what strait writes,
+//! and the exact offset translation built on them.
+//!
+//! * [`sync`] and [`writer`]: offset syncs emitted by the flow's ackers.
+//! * [`index`]: translation of group positions from those syncs.
+//! * [`checkpoint`] and [`group_sync`]: checkpoints and target group offsets.
+//! * [`log`]: reading the single-partition internal topics.
 
+pub mod checkpoint;
+pub mod group_sync;
 pub mod heartbeat;
+pub mod index;
+pub mod log;
 pub mod records;
+pub mod sync;
+pub mod writer;

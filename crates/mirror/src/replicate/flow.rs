@@ -17,8 +17,10 @@ use tokio::time::Instant;
 use super::metrics::FlowMetrics;
 use super::store::PositionStore;
 use super::topics::{MirroredTopic, discover, sync_remote_topics};
-use super::transform::{Path, Step, TransformContext, plan};
+use super::transform::{Path, SourceOffsets, Step, TransformContext, plan};
 use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
+use crate::offsets::sync::{PartitionSyncs, SyncRecord};
+use crate::offsets::writer::{SyncWriter, start_sync_writer};
 
 /// Acknowledged source positions (last replicated offset) not yet written to the store.
 type Acked = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;
@@ -31,7 +33,7 @@ type Failure = (TopicPartition, i64);
 
 /// One step's outcome to wait for, in source order.
 enum Pending {
-    Produced(Vec<DeliveryFuture>, i64),
+    Produced(Vec<(DeliveryFuture, SourceOffsets)>, i64),
     Skipped(i64),
 }
 
@@ -63,6 +65,14 @@ pub async fn run_flow(
     let stored = store.load().await?;
     tracing::info!(flow = %flow_name(&settings), positions = stored.len(), topic = store.topic(), "loaded source positions");
     let producer = Arc::new(IdempotentProducer::new(target.clone(), producer_config()).await?);
+    let sync_writer = match &settings.offset_syncs {
+        Some(syncs) => {
+            let cluster = if syncs.on_target { &target } else { &source };
+            Some(start_sync_writer(cluster.clone(), syncs).await?)
+        }
+        None => None,
+    };
+    let syncs = sync_writer.as_ref().map(|w| w.sender.clone());
     let mut flow = Flow {
         source,
         target,
@@ -75,10 +85,17 @@ pub async fn run_flow(
         acked: Arc::new(Mutex::new(BTreeMap::new())),
         ackers: JoinSet::new(),
         failures: mpsc::unbounded_channel(),
+        syncs,
     };
     let result = flow.run(&store, &shutdown).await;
     flow.partitions.clear();
     while flow.ackers.join_next().await.is_some() {}
+    // The ackers sent their last syncs when they stopped: let the writer finish them.
+    flow.syncs = None;
+    if let Some(SyncWriter { sender, task }) = sync_writer {
+        drop(sender);
+        let _ = task.await;
+    }
     let flushed = flush_positions(&store, &producer, &flow.acked, &flow.metrics).await;
     if let Ok(producer) = Arc::try_unwrap(producer) {
         producer.close().await;
@@ -115,6 +132,8 @@ struct Flow {
         mpsc::UnboundedSender<Failure>,
         mpsc::UnboundedReceiver<Failure>,
     ),
+    /// Offset syncs to the writer task; `None` when `emit.offset-syncs.enabled=false`.
+    syncs: Option<mpsc::UnboundedSender<SyncRecord>>,
 }
 
 impl Flow {
@@ -250,30 +269,69 @@ impl Flow {
         let acked = self.acked.clone();
         let metrics = self.metrics.clone();
         let failures = self.failures.0.clone();
+        let mut syncs = self.sync_emitter(&tp, acked_before + 1);
+        let mut idle = tokio::time::interval(self.settings.position_flush_interval);
+        idle.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.ackers.spawn(async move {
             let mut last = acked_before;
-            while let Some(pending) = rx.recv().await {
+            loop {
+                let pending = tokio::select! {
+                    pending = rx.recv() => match pending {
+                        Some(pending) => pending,
+                        None => break,
+                    },
+                    _ = idle.tick() => {
+                        // A quiet partition still gets a sync for its newest position.
+                        if let Some(syncs) = &mut syncs {
+                            syncs.idle();
+                        }
+                        continue;
+                    }
+                };
                 let position = match pending {
                     Pending::Skipped(offset) => offset,
                     Pending::Produced(futures, offset) => {
-                        for future in futures {
-                            if let Err(e) = future.await {
-                                FlowMetrics::add(&metrics.produce_failures, 1);
-                                tracing::warn!(partition = %tp, error = %e, resume_at = last + 1, "produce failed; replaying from the last acknowledged position");
-                                let _ = failures.send((tp.clone(), last));
-                                return;
+                        for (future, sources) in futures {
+                            match future.await {
+                                Ok(delivery) => {
+                                    if let Some(syncs) = &mut syncs {
+                                        syncs.landed(&sources, &delivery);
+                                    }
+                                }
+                                Err(e) => {
+                                    FlowMetrics::add(&metrics.produce_failures, 1);
+                                    tracing::warn!(partition = %tp, error = %e, resume_at = last + 1, "produce failed; replaying from the last acknowledged position");
+                                    let _ = failures.send((tp.clone(), last));
+                                    return;
+                                }
                             }
                         }
                         offset
                     }
                 };
                 last = position;
+                if let Some(syncs) = &mut syncs {
+                    syncs.processed(position);
+                }
                 if let Ok(mut map) = acked.lock() {
                     map.insert(tp.clone(), position);
                 }
             }
+            if let Some(syncs) = &mut syncs {
+                syncs.idle();
+            }
         });
         tx
+    }
+
+    fn sync_emitter(&self, tp: &TopicPartition, start: i64) -> Option<AckerSyncs> {
+        let sender = self.syncs.clone()?;
+        let lag_max = self.settings.offset_syncs.as_ref()?.lag_max;
+        Some(AckerSyncs {
+            state: PartitionSyncs::new(&tp.topic, tp.partition, lag_max, start),
+            sender,
+            out: Vec::new(),
+        })
     }
 
     fn restart_partition(&mut self, tp: &TopicPartition, acked: i64) {
@@ -358,6 +416,7 @@ impl Flow {
             let pending = match step {
                 Step::Produce {
                     batches,
+                    sources,
                     source_last_offset,
                     path,
                 } => {
@@ -367,7 +426,7 @@ impl Flow {
                     };
                     FlowMetrics::add(counter, 1);
                     let mut futures = Vec::with_capacity(batches.len());
-                    for batch in batches {
+                    for (batch, sources) in batches.into_iter().zip(sources) {
                         FlowMetrics::add(
                             &self.metrics.records_replicated,
                             batch.records_count().max(0) as u64,
@@ -376,7 +435,8 @@ impl Flow {
                             &self.metrics.bytes_produced,
                             batch.as_bytes().len() as u64,
                         );
-                        futures.push(self.producer.send(state.target.clone(), batch).await?);
+                        let future = self.producer.send(state.target.clone(), batch).await?;
+                        futures.push((future, sources));
                     }
                     Pending::Produced(futures, source_last_offset)
                 }
@@ -415,6 +475,48 @@ impl Flow {
             }
         }
         Ok(())
+    }
+}
+
+/// One acker's offset-sync state and the way to the writer.
+struct AckerSyncs {
+    state: PartitionSyncs,
+    sender: mpsc::UnboundedSender<SyncRecord>,
+    out: Vec<SyncRecord>,
+}
+
+impl AckerSyncs {
+    /// A batch's records landed from the acknowledged base offset on.
+    fn landed(&mut self, sources: &SourceOffsets, delivery: &kwire::client::Delivery) {
+        // A broker that reported only "duplicate" names no offset; a count that differs from
+        // what was sent means the mapping is not what we think: claim nothing across it.
+        if delivery.base_offset < 0 || i64::from(delivery.record_count) != sources.count() {
+            self.state.lost_track();
+            return;
+        }
+        let mut downstream = delivery.base_offset;
+        for &(upstream, count) in &sources.0 {
+            self.state
+                .landed(upstream, downstream, count, &mut self.out);
+            downstream += count;
+        }
+        self.send();
+    }
+
+    fn processed(&mut self, through: i64) {
+        self.state.processed(through);
+    }
+
+    fn idle(&mut self) {
+        self.state.idle(&mut self.out);
+        self.send();
+    }
+
+    fn send(&mut self) {
+        for sync in self.out.drain(..) {
+            // A closed writer means the flow is stopping; syncs are advisory.
+            let _ = self.sender.send(sync);
+        }
     }
 }
 

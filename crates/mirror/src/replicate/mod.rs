@@ -63,6 +63,8 @@ pub struct FlowSettings {
     pub max_partition_fetch_bytes: i32,
     /// `fetch.max.wait.ms` of the source consumer.
     pub fetch_max_wait: Duration,
+    /// Offset syncs (`emit.offset-syncs.enabled`); `None` writes none.
+    pub offset_syncs: Option<crate::offsets::writer::OffsetSyncSettings>,
 }
 
 impl std::fmt::Debug for FlowSettings {
@@ -77,6 +79,7 @@ impl std::fmt::Debug for FlowSettings {
             .field("start_from", &self.start_from)
             .field("data_loss", &self.data_loss)
             .field("offsets_topic", &self.offsets_topic)
+            .field("offset_syncs", &self.offset_syncs)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +107,7 @@ impl FlowSettings {
             position_flush_interval: Duration::from_secs(1),
             max_partition_fetch_bytes: 1 << 20,
             fetch_max_wait: Duration::from_millis(500),
+            offset_syncs: None,
         }
     }
 }
@@ -120,6 +124,10 @@ pub enum ReplicateError {
     Format(String),
     #[error("cluster '{cluster}': topic '{topic}' did not become available")]
     TopicUnavailable { cluster: String, topic: String },
+    #[error(
+        "consumer group '{group}' has active members on the target (state {state}); stop its consumers first"
+    )]
+    GroupActive { group: String, state: String },
 }
 
 impl ReplicateError {
@@ -129,6 +137,7 @@ impl ReplicateError {
             ReplicateError::Kafka(e) => e.is_retriable(),
             ReplicateError::Batch(_) | ReplicateError::Format(_) => false,
             ReplicateError::TopicUnavailable { .. } => true,
+            ReplicateError::GroupActive { .. } => false,
         }
     }
 }

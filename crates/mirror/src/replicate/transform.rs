@@ -20,6 +20,9 @@ pub enum Step {
     /// source is replicated up to and including `source_last_offset`.
     Produce {
         batches: Vec<BatchView>,
+        /// The source offsets each batch carries (same order as `batches`): what lets the
+        /// acker emit exact offset syncs once the target names the batch's base offset.
+        sources: Vec<SourceOffsets>,
         source_last_offset: i64,
         path: Path,
     },
@@ -29,6 +32,31 @@ pub enum Step {
         source_last_offset: i64,
         why: SkipReason,
     },
+}
+
+/// The source offsets of one produced batch in record order, as runs `(first, count)` of
+/// consecutive offsets: record `i` of the batch lands at the acknowledged base offset + `i`.
+/// A forwarded batch is one run; a re-encoded one has a run per compaction gap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceOffsets(pub Vec<(i64, i64)>);
+
+impl SourceOffsets {
+    /// Runs of the records' own (source) offsets, which must be increasing.
+    pub fn of_records(records: &[Record]) -> Self {
+        let mut runs: Vec<(i64, i64)> = Vec::new();
+        for r in records {
+            match runs.last_mut() {
+                Some((first, count)) if *first + *count == r.offset => *count += 1,
+                _ => runs.push((r.offset, 1)),
+            }
+        }
+        SourceOffsets(runs)
+    }
+
+    /// How many records the batch holds.
+    pub fn count(&self) -> i64 {
+        self.0.iter().map(|(_, n)| n).sum()
+    }
 }
 
 /// How a batch reached the target: untouched payload, or decoded and encoded again.
@@ -150,6 +178,11 @@ fn plan_v2(
     };
     match classify(&b, &classify_ctx) {
         Disposition::Forward => Ok(Step::Produce {
+            // Dense: offset deltas 0..n-1, so the batch holds base..=last.
+            sources: vec![SourceOffsets(vec![(
+                b.base_offset(),
+                last - b.base_offset() + 1,
+            )])],
             batches: vec![b],
             source_last_offset: last,
             path: Path::Forwarded,
@@ -189,10 +222,12 @@ fn re_encode(
     if records.is_empty() {
         return Ok(skip(source_last_offset, SkipReason::Empty));
     }
-    let mut batches = Vec::new();
-    encode_within(ctx.max_batch_bytes, compression, &records, &mut batches)?;
+    let mut encoded = Vec::new();
+    encode_within(ctx.max_batch_bytes, compression, &records, &mut encoded)?;
+    let (batches, sources) = encoded.into_iter().unzip();
     Ok(Step::Produce {
         batches,
+        sources,
         source_last_offset,
         path: Path::ReEncoded(reason),
     })
@@ -204,7 +239,7 @@ fn encode_within(
     max: usize,
     compression: Compression,
     records: &[Record],
-    out: &mut Vec<BatchView>,
+    out: &mut Vec<(BatchView, SourceOffsets)>,
 ) -> Result<(), BatchError> {
     let builder = BatchBuilder {
         compression,
@@ -218,7 +253,10 @@ fn encode_within(
         encode_within(max, compression, left, out)?;
         return encode_within(max, compression, right, out);
     }
-    out.push(BatchView::new(buf.freeze())?);
+    out.push((
+        BatchView::new(buf.freeze())?,
+        SourceOffsets::of_records(records),
+    ));
     Ok(())
 }
 

@@ -67,10 +67,18 @@ fn dense_batches_are_forwarded_untouched() {
     let plan = plan(&ctx(true), 0, concat(&parts), &[]).unwrap();
     assert_eq!(plan.next_offset, 10);
     for (step, original) in plan.steps.iter().zip(&parts) {
-        let Step::Produce { batches, path, .. } = step else {
+        let Step::Produce {
+            batches,
+            path,
+            sources,
+            ..
+        } = step
+        else {
             panic!("{step:?}")
         };
         assert_eq!(*path, Path::Forwarded);
+        let base = batches[0].base_offset();
+        assert_eq!(sources, &[SourceOffsets(vec![(base, 5)])]);
         assert_eq!(
             batches[0].as_bytes(),
             original,
@@ -93,6 +101,7 @@ fn compaction_gaps_are_renumbered_densely() {
         batches,
         path,
         source_last_offset,
+        sources,
     } = &plan.steps[0]
     else {
         panic!()
@@ -102,6 +111,7 @@ fn compaction_gaps_are_renumbered_densely() {
         Path::ReEncoded(Reason::Classified(ReEncodeReason::NotDense))
     );
     assert_eq!(*source_last_offset, 7);
+    assert_eq!(sources, &[SourceOffsets(vec![(0, 1), (3, 1), (7, 1)])]);
     assert_eq!(batches[0].records_count(), 3);
     assert_eq!(batches[0].last_offset_delta(), 2);
     let ts: Vec<i64> = decode_records(&batches[0])
