@@ -1,0 +1,382 @@
+//! Offset translation on logs that are not a plain dense append: a compacted topic (offset
+//! gaps, empty batches) and transactions (markers, aborted data) translate every position
+//! exactly once replicated; an open transaction, which holds replication back, never lets a
+//! translation point past what has reached the target. Transactions are written by Kafka's own
+//! Java producer (`tests/java/*.java`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod offsets_common;
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use kwire::batch::{BatchBuilder, BatchView, Compression, Record};
+use kwire::client::{
+    Client, IdempotentProducer, IsolationLevel, OffsetSpec, ProducerConfig, TopicPartition,
+};
+use mirror::offsets::checkpoint::CheckpointStore;
+use mirror::offsets::index::Translation;
+use offsets_common::*;
+use strait_harness::{Harness, unique_topic};
+
+fn java_classes(h: &Harness, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/java/{name}.java"));
+    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic(name));
+    let out = Command::new("javac")
+        .arg("-cp")
+        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
+        .arg("-d")
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("cannot run javac");
+    assert!(
+        out.status.success(),
+        "javac {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    classes
+}
+
+fn java(h: &Harness, classes: &Path, class: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("java");
+    command
+        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+        .arg(format!(
+            "-Dlog4j2.configurationFile={}",
+            h.var("STRAIT_KAFKA_LOG4J2")
+        ))
+        .arg("-cp")
+        .arg(format!(
+            "{}:{}/*",
+            classes.display(),
+            h.var("STRAIT_KAFKA_LIB")
+        ))
+        .arg(class)
+        .args(args);
+    command
+}
+
+/// Records of rounds a second apart (each round rolls a segment), keys repeating across
+/// rounds, so the cleaner leaves gaps and empty batches.
+async fn produce_compactable(source: &Client, topic: &str) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let producer = IdempotentProducer::new(source.clone(), ProducerConfig::default())
+        .await
+        .unwrap();
+    for round in 0..6_i64 {
+        for batch in 0..3_i64 {
+            let records: Vec<Record> = (0..20_i64)
+                .map(|i| {
+                    let n = batch * 20 + i;
+                    let key = if batch == 2 {
+                        format!("hot-{}", i % 5)
+                    } else {
+                        format!("key-{}", (round * 37 + n * 11) % 90)
+                    };
+                    Record {
+                        offset: i,
+                        timestamp: now - 600_000 + round * 1_000 + n,
+                        key: Some(Bytes::from(key)),
+                        value: Some(Bytes::from(format!(
+                            "round {round} batch {batch} record {i}"
+                        ))),
+                        headers: vec![],
+                    }
+                })
+                .collect();
+            let builder = BatchBuilder {
+                compression: if round % 2 == 0 {
+                    Compression::Lz4
+                } else {
+                    Compression::None
+                },
+                ..Default::default()
+            };
+            let batch = BatchView::new(builder.build(&records).unwrap()).unwrap();
+            producer
+                .send(TopicPartition::new(topic, 0), batch)
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+    }
+    producer.close().await;
+}
+
+/// Waits until the cleaner made gaps and the log stopped changing (two reads 2.5 s apart).
+async fn wait_compacted(source: &Client, topic: &str) -> Log {
+    let mut last = eventually("compaction", 120, || async {
+        let log = read_log(source, topic, 0).await;
+        if (log.records.len() as i64) < log.end {
+            Ok(log.records.len())
+        } else {
+            Err("no gap yet".into())
+        }
+    })
+    .await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        let log = read_log(source, topic, 0).await;
+        if log.records.len() == last {
+            return log;
+        }
+        last = log.records.len();
+    }
+}
+
+async fn wait_no_open_transaction(source: &Client, tp: &TopicPartition) {
+    eventually("no open transaction", 60, || async {
+        let ask =
+            |isolation| source.list_offsets(isolation, vec![(tp.clone(), OffsetSpec::Latest)]);
+        let stable = ask(IsolationLevel::ReadCommitted)
+            .await
+            .into_values()
+            .next()
+            .unwrap()
+            .unwrap()
+            .offset;
+        let end = ask(IsolationLevel::ReadUncommitted)
+            .await
+            .into_values()
+            .next()
+            .unwrap()
+            .unwrap()
+            .offset;
+        if stable == end {
+            Ok(())
+        } else {
+            Err(format!("last stable {stable}, end {end}"))
+        }
+    })
+    .await;
+}
+
+/// A consumer's view of a transactional partition: aborted records (TxnProducer's `a*`
+/// steps, OpenTxn's record once aborted) left out.
+async fn committed_log(client: &Client, topic: &str, partition: i32) -> Log {
+    let mut log = read_log(client, topic, partition).await;
+    log.records.retain(|(_, v)| {
+        let v = v.as_deref().unwrap_or_default();
+        !(v.starts_with(b"a1-") || v.starts_with(b"a2-") || v == b"open-txn")
+    });
+    log
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compacted_and_transactional_topics_translate_every_position_exactly() {
+    let h = Harness::get();
+    let classes = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || java_classes(&h, "TxnProducer")
+    });
+    let names = Names::new("ckpt-edge");
+    let (compacted, txn) = (
+        format!("{}-compacted", names.prefix),
+        format!("{}-txn", names.prefix),
+    );
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    let configs = [
+        ("cleanup.policy", "compact"),
+        ("segment.ms", "100"),
+        ("min.cleanable.dirty.ratio", "0.001"),
+        ("delete.retention.ms", "0"),
+    ];
+    create_topic(&source, &compacted, 1, &configs).await;
+    produce_compactable(&source, &compacted).await;
+    create_topic(&source, &txn, 2, &[]).await;
+    let classes = classes.await.unwrap();
+    let out = java(
+        &h,
+        &classes,
+        "TxnProducer",
+        &[h.a(), &txn, &format!("strait-{txn}")],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("DONE"),
+        "{out:?}"
+    );
+    for p in 0..2 {
+        wait_no_open_transaction(&source, &TopicPartition::new(txn.clone(), p)).await;
+    }
+    let compacted_log = wait_compacted(&source, &compacted).await;
+
+    // Groups inside gaps: the first offsets of the compacted log that hold no record, an
+    // aborted transaction's first record and a commit marker of the transactional one.
+    let g = |name: &str| format!("{}-{name}", names.groups);
+    let hole = (0..compacted_log.end)
+        .find(|o| compacted_log.records.iter().all(|(r, _)| r != o))
+        .unwrap();
+    commit(&source, &g("hole"), &compacted, 0, hole).await;
+    let txn_log = read_log(&source, &txn, 0).await;
+    let aborted_at = txn_log
+        .records
+        .iter()
+        .find(|(_, v)| v.as_deref() == Some(b"a1-0-p0"))
+        .unwrap()
+        .0;
+    commit(&source, &g("aborted"), &txn, 0, aborted_at).await;
+    let after_c1 = txn_log
+        .records
+        .iter()
+        .find(|(_, v)| v.as_deref() == Some(b"c1-3-p0"))
+        .unwrap()
+        .0
+        + 1;
+    commit(&source, &g("marker"), &txn, 0, after_c1).await;
+    let p1_end = read_log(&source, &txn, 1).await.end;
+    commit(&source, &g("end"), &txn, 1, p1_end).await;
+
+    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let expect = [
+        (&compacted, 0, hole, "hole"),
+        (&txn, 0, aborted_at, "aborted"),
+        (&txn, 0, after_c1, "marker"),
+    ];
+    eventually("groups at gaps translated on B", 120, || async {
+        let mut pending = Vec::new();
+        for (topic, p, position, group) in &expect {
+            let (s, t) = (
+                committed_log(&source, topic, *p).await,
+                read_log(&target, &format!("A.{topic}"), *p).await,
+            );
+            let want = exact_target(&s, &t, *position);
+            let got = committed(&target, &g(group), &format!("A.{topic}"), *p).await;
+            if want.is_none() || got != want {
+                pending.push(format!("{group}: want {want:?}, got {got:?}"));
+            }
+        }
+        let end = committed(&target, &g("end"), &format!("A.{txn}"), 1).await;
+        let target_end = read_log(&target, &format!("A.{txn}"), 1).await.end;
+        if end != Some(target_end) || target_end == 0 {
+            pending.push(format!("end: want {target_end}, got {end:?}"));
+        }
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(pending.join("; "))
+        }
+    })
+    .await;
+    mirror.stop().await;
+
+    // Every position of every partition, from the offset-syncs topic alone.
+    let index = index_from_topic(&source, &names.syncs_topic).await;
+    for (topic, p) in [(&compacted, 0), (&txn, 0), (&txn, 1)] {
+        let s = committed_log(&source, topic, p).await;
+        let t = read_log(&target, &format!("A.{topic}"), p).await;
+        let tp = TopicPartition::new(topic.clone(), p);
+        for x in 0..=s.end {
+            let want = exact_target(&s, &t, x).expect("replicated");
+            assert_eq!(
+                index.translate(&tp, x),
+                Translation::Exact(want),
+                "{tp} at {x}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_transaction_never_lets_a_translation_point_past_replicated_data() {
+    let h = Harness::get();
+    let classes = tokio::task::spawn_blocking({
+        let h = h.clone();
+        move || java_classes(&h, "OpenTxn")
+    });
+    let names = Names::new("ckpt-open");
+    let topic = format!("{}-t", names.prefix);
+    let remote = format!("A.{topic}");
+    let tp = TopicPartition::new(topic.clone(), 0);
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    create_topic(&source, &topic, 1, &[]).await;
+    produce(&source, &topic, 0, &numbered("before", 0, 10), 4).await;
+    let classes = classes.await.unwrap();
+    let mut open = java(
+        &h,
+        &classes,
+        "OpenTxn",
+        &[h.a(), &topic, "0", &format!("strait-{topic}")],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = std::io::BufReader::new(open.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "OPEN");
+    produce(&source, &topic, 0, &numbered("after", 0, 10), 4).await;
+    let g = |name: &str| format!("{}-{name}", names.groups);
+    commit(&source, &g("before"), &topic, 0, 5).await;
+    commit(&source, &g("after"), &topic, 0, 15).await;
+
+    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    eventually("records before the transaction on B", 60, || async {
+        let got = committed(&target, &g("before"), &remote, 0).await;
+        if got == Some(5) {
+            Ok(())
+        } else {
+            Err(format!("{got:?}"))
+        }
+    })
+    .await;
+    // Several checkpoint rounds while the transaction holds replication at offset 10.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let target_end = read_log(&target, &remote, 0).await.end;
+    assert_eq!(
+        target_end, 10,
+        "read_committed stops at the open transaction"
+    );
+    let index = index_from_topic(&source, &names.syncs_topic).await;
+    for x in 0..=21 {
+        match index.translate(&tp, x) {
+            Translation::Exact(d) => assert!(x <= 10 && d == x, "{x} → exact {d}"),
+            Translation::Conservative(d) => assert!(d <= target_end, "{x} → conservative {d}"),
+            Translation::Unknown => assert!(x > 10, "{x} unknown"),
+        }
+    }
+    let store = CheckpointStore::read(&target, &names.checkpoints_topic)
+        .await
+        .unwrap();
+    if let Some(cps) = store.group(&g("after")) {
+        assert!(cps.values().all(|c| c.downstream <= target_end), "{cps:?}");
+    }
+    let after = committed(&target, &g("after"), &remote, 0).await;
+    assert!(
+        after.is_none_or(|o| o <= target_end),
+        "{after:?} is past the replicated data"
+    );
+
+    // The transaction aborts: replication goes on and the group lands exactly.
+    drop(open.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while open.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "OpenTxn did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_no_open_transaction(&source, &tp).await;
+    eventually("the group after the transaction on B", 60, || async {
+        let s = committed_log(&source, &topic, 0).await;
+        let t = read_log(&target, &remote, 0).await;
+        let want = exact_target(&s, &t, 15);
+        let got = committed(&target, &g("after"), &remote, 0).await;
+        if want.is_some() && got == want {
+            Ok(())
+        } else {
+            Err(format!("want {want:?}, got {got:?}"))
+        }
+    })
+    .await;
+    mirror.stop().await;
+}
