@@ -3,6 +3,7 @@
 //! Strimzi custom resources and Kafka Connect connector JSON).
 #![forbid(unsafe_code)]
 
+mod offsets_cmd;
 mod run;
 
 use std::io::IsTerminal;
@@ -38,6 +39,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
     },
+    /// Consumer-group failover: translated positions from the checkpoints topic.
+    Offsets(offsets_cmd::OffsetsArgs),
 }
 
 /// Where the configuration comes from.
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Run { inputs } => load(inputs).and_then(run::run),
+        Command::Offsets(args) => offsets_cmd::run(args),
         Command::Validate { inputs, output } => load(inputs).map(|c| {
             let summary = c.summary();
             match output {

@@ -8,9 +8,10 @@ use anyhow::Context as _;
 use kwire::client::Client;
 use mirror::MirrorConfig;
 use mirror::config::model::PositionStore;
+use mirror::offsets::checkpoint::run_checkpoints;
 use mirror::offsets::heartbeat::run_heartbeats;
 use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
-use mirror::runtime::{flow_settings, heartbeat_settings, kafka_client};
+use mirror::runtime::{checkpoint_settings, flow_settings, heartbeat_settings, kafka_client};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
@@ -57,11 +58,23 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
         let settings = flow_settings(flow);
         tracing::info!(flow = %name, settings = ?settings, "starting flow");
         tokio::spawn(log_stats(name.clone(), metrics.clone(), stopped.clone()));
-        let stopped = stopped.clone();
+        let flow_stopped = stopped.clone();
         tasks.spawn(async move {
-            let result = run_flow(source, target, settings, metrics.clone(), stopped).await;
+            let result = run_flow(source, target, settings, metrics.clone(), flow_stopped).await;
             (name, Some(metrics.snapshot()), result)
         });
+        // MM2's checkpoint connector of the flow (and its target group offset sync).
+        if let Some(settings) = checkpoint_settings(flow) {
+            let name = format!("{} checkpoints", flow.name());
+            let source = connect(&flow.source, "checkpoints", &flow.clients.source_admin).await?;
+            let target =
+                connect(&flow.target, "checkpoints", &flow.clients.target_producer).await?;
+            let stopped = stopped.clone();
+            tasks.spawn(async move {
+                let result = run_checkpoints(source, target, settings, stopped).await;
+                (name, None, result)
+            });
+        }
     }
     // Dedicated mode beats for every flow that emits heartbeats (`--clusters` already chose
     // the flows), replicating or not.
