@@ -8,8 +8,7 @@
 mod offsets_common;
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -20,45 +19,7 @@ use kwire::client::{
 use mirror::offsets::checkpoint::CheckpointStore;
 use mirror::offsets::index::Translation;
 use offsets_common::*;
-use strait_harness::{Harness, unique_topic};
-
-fn java_classes(h: &Harness, name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/java/{name}.java"));
-    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic(name));
-    let out = Command::new("javac")
-        .arg("-cp")
-        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-        .arg("-d")
-        .arg(&classes)
-        .arg(&src)
-        .output()
-        .expect("cannot run javac");
-    assert!(
-        out.status.success(),
-        "javac {name}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    classes
-}
-
-fn java(h: &Harness, classes: &Path, class: &str, args: &[&str]) -> Command {
-    let mut command = Command::new("java");
-    command
-        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-        .arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            h.var("STRAIT_KAFKA_LOG4J2")
-        ))
-        .arg("-cp")
-        .arg(format!(
-            "{}:{}/*",
-            classes.display(),
-            h.var("STRAIT_KAFKA_LIB")
-        ))
-        .arg(class)
-        .args(args);
-    command
-}
+use strait_harness::Harness;
 
 /// Records of rounds a second apart (each round rolls a segment), keys repeating across
 /// rounds, so the cleaner leaves gaps and empty batches.

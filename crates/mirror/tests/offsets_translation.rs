@@ -124,6 +124,21 @@ async fn groups_resume_on_the_target_at_the_next_unconsumed_record_also_after_re
         "{want} not in {checkpoints:#?}"
     );
 
+    // And RemoteClusterUtils.translateOffsets, what Java users call on failover, agrees.
+    let classes = java_classes(&h, "Translate");
+    for (group, want) in [("near", [119_990, 50]), ("far", [10_007, 0])] {
+        let out = java(
+            &h,
+            &classes,
+            "Translate",
+            &[h.b(), &names.prefix, &g(group)],
+        )
+        .output()
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let expected = format!("A.{topic} 0 {}\nA.{topic} 1 {}\n", want[0], want[1]);
+        assert_eq!(stdout, expected, "{}", String::from_utf8_lossy(&out.stderr));
+    }
     let far_checkpoints = checkpoints_of(&h, &names, &g("far"), &format!("A.{topic}-0"));
     // More data, groups that moved on and one that appeared, then a restart of both tasks:
     // the new ones read the syncs and checkpoints topics from the start.

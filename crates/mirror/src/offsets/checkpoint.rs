@@ -368,3 +368,63 @@ impl CheckpointTask {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cp(group: &str, upstream: i64, downstream: i64) -> Checkpoint {
+        Checkpoint {
+            group: group.into(),
+            topic: "A.t".into(),
+            partition: 0,
+            upstream,
+            downstream,
+            metadata: String::new(),
+        }
+    }
+
+    fn record(cp: &Checkpoint) -> Record {
+        let (key, value) = cp.encode().unwrap();
+        Record {
+            offset: 0,
+            timestamp: 0,
+            key: Some(key),
+            value: Some(value),
+            headers: vec![],
+        }
+    }
+
+    #[test]
+    fn monotonicity_follows_mm2() {
+        let mut store = CheckpointStore::default();
+        assert!(store.is_more_recent(&cp("g", 10, 10)), "first of its partition");
+        store.insert(cp("g", 10, 10));
+        assert!(!store.is_more_recent(&cp("g", 10, 10)), "a repeat");
+        assert!(store.is_more_recent(&cp("g", 12, 11)), "target offset forward");
+        assert!(!store.is_more_recent(&cp("g", 12, 9)), "target offset back");
+        assert!(store.is_more_recent(&cp("g", 3, 3)), "the group rewound on the source");
+        assert!(store.is_more_recent(&cp("h", 10, 10)), "another group");
+    }
+
+    #[test]
+    fn the_last_record_wins_and_garbage_is_skipped() {
+        let mut store = CheckpointStore::default();
+        let mut garbage = record(&cp("g", 1, 1));
+        garbage.value = Some(bytes::Bytes::from_static(&[0, 7]));
+        let tombstone = Record {
+            value: None,
+            ..record(&cp("g", 1, 1))
+        };
+        store.apply(&[
+            record(&cp("g", 5, 4)),
+            garbage,
+            tombstone,
+            record(&cp("g", 8, 7)),
+        ]);
+        let g = store.group("g").unwrap();
+        let latest = &g[&TopicPartition::new("A.t", 0)];
+        assert_eq!((latest.upstream, latest.downstream), (8, 7));
+        assert_eq!(store.groups().into_iter().collect::<Vec<_>>(), ["g"]);
+    }
+}

@@ -22,7 +22,7 @@ use kwire::client::TopicPartition;
 use super::sync::SyncRecord;
 
 /// Pieces kept per partition before the older half is thinned.
-pub const DEFAULT_MAX_PIECES: usize = 2048;
+pub const DEFAULT_MAX_PIECES: usize = 1024;
 
 /// Where a group position on the source lands on the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -396,4 +397,44 @@ pub fn formatted(h: &Harness, bootstrap: &str, topic: &str, formatter: &str) -> 
         ])
         .run();
     out.stdout.lines().map(str::to_owned).collect()
+}
+
+/// Compiles `tests/java/<name>.java` against the harness's Kafka jars.
+pub fn java_classes(h: &Harness, name: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/java/{name}.java"));
+    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic(name));
+    let out = Command::new("javac")
+        .arg("-cp")
+        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
+        .arg("-d")
+        .arg(&classes)
+        .arg(&src)
+        .output()
+        .expect("cannot run javac");
+    assert!(
+        out.status.success(),
+        "javac {name}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    classes
+}
+
+/// `java` with the harness's jars and the compiled helpers on the class path.
+pub fn java(h: &Harness, classes: &Path, class: &str, args: &[&str]) -> Command {
+    let mut command = Command::new("java");
+    command
+        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
+        .arg(format!(
+            "-Dlog4j2.configurationFile={}",
+            h.var("STRAIT_KAFKA_LOG4J2")
+        ))
+        .arg("-cp")
+        .arg(format!(
+            "{}:{}/*",
+            classes.display(),
+            h.var("STRAIT_KAFKA_LIB")
+        ))
+        .arg(class)
+        .args(args);
+    command
 }
