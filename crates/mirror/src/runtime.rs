@@ -248,6 +248,7 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
         on_target: flow.offset_syncs.location == TopicLocation::Target,
         replication_factor: i16::try_from(flow.offset_syncs.replication_factor).unwrap_or(-1),
         lag_max: flow.offset_syncs.lag_max,
+        client: None,
     });
     s
 }

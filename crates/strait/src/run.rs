@@ -55,7 +55,13 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
         let source = connect(&flow.source, "consumer", &flow.clients.source_consumer).await?;
         let target = connect(&flow.target, "producer", &flow.clients.replication_producer).await?;
         let metrics = Arc::new(FlowMetrics::default());
-        let settings = flow_settings(flow);
+        let mut settings = flow_settings(flow);
+        if let Some(syncs) = &mut settings.offset_syncs {
+            // Offset syncs are written with the producer settings of their cluster, as MM2.
+            let producer = flow.offset_syncs_producer();
+            syncs.client =
+                Some(connect(flow.offset_syncs_cluster(), "offset-syncs", producer).await?);
+        }
         tracing::info!(flow = %name, settings = ?settings, "starting flow");
         tokio::spawn(log_stats(name.clone(), metrics.clone(), stopped.clone()));
         let flow_stopped = stopped.clone();

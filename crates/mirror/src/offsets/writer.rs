@@ -19,7 +19,7 @@ const MAX_BATCH: usize = 2000;
 
 /// Offset syncs of one flow (`emit.offset-syncs.enabled`, `offset-syncs.topic.*`,
 /// `offset.lag.max`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct OffsetSyncSettings {
     /// `mm2-offset-syncs.<other cluster>.internal`.
     pub topic: String,
@@ -29,6 +29,21 @@ pub struct OffsetSyncSettings {
     pub replication_factor: i16,
     /// `offset.lag.max`.
     pub lag_max: i64,
+    /// A client of the cluster holding the topic with the producer's settings (MM2 writes
+    /// syncs with the source or target producer config); `None`: the flow's own client of
+    /// that cluster.
+    pub client: Option<Client>,
+}
+
+impl std::fmt::Debug for OffsetSyncSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetSyncSettings")
+            .field("topic", &self.topic)
+            .field("on_target", &self.on_target)
+            .field("replication_factor", &self.replication_factor)
+            .field("lag_max", &self.lag_max)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A running writer: send syncs into `sender`; drop every sender, then await `task` to have

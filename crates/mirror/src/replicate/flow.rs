@@ -68,7 +68,8 @@ pub async fn run_flow(
     let sync_writer = match &settings.offset_syncs {
         Some(syncs) => {
             let cluster = if syncs.on_target { &target } else { &source };
-            Some(start_sync_writer(cluster.clone(), syncs).await?)
+            let client = syncs.client.clone().unwrap_or_else(|| cluster.clone());
+            Some(start_sync_writer(client, syncs).await?)
         }
         None => None,
     };

@@ -226,6 +226,7 @@ pub fn flow_settings(names: &Names) -> FlowSettings {
         on_target: false,
         replication_factor: 1,
         lag_max: 100,
+        client: None,
     });
     s
 }
