@@ -1,5 +1,6 @@
 //! Reading MM2's single-partition internal topics (offset syncs, checkpoints) the way MM2's
-//! `KafkaBasedLog` does: from the log start to the current end, then following new records.
+//! checkpoint task does with `KafkaBasedLog` (mm2-behaviour §5.2): from the log start to the
+//! current end, then following new records.
 
 use std::time::Duration;
 
