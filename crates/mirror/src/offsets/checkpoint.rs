@@ -398,12 +398,21 @@ mod tests {
     #[test]
     fn monotonicity_follows_mm2() {
         let mut store = CheckpointStore::default();
-        assert!(store.is_more_recent(&cp("g", 10, 10)), "first of its partition");
+        assert!(
+            store.is_more_recent(&cp("g", 10, 10)),
+            "first of its partition"
+        );
         store.insert(cp("g", 10, 10));
         assert!(!store.is_more_recent(&cp("g", 10, 10)), "a repeat");
-        assert!(store.is_more_recent(&cp("g", 12, 11)), "target offset forward");
+        assert!(
+            store.is_more_recent(&cp("g", 12, 11)),
+            "target offset forward"
+        );
         assert!(!store.is_more_recent(&cp("g", 12, 9)), "target offset back");
-        assert!(store.is_more_recent(&cp("g", 3, 3)), "the group rewound on the source");
+        assert!(
+            store.is_more_recent(&cp("g", 3, 3)),
+            "the group rewound on the source"
+        );
         assert!(store.is_more_recent(&cp("h", 10, 10)), "another group");
     }
 
