@@ -70,6 +70,12 @@ pub(crate) struct Worker {
     conn: Option<Arc<Messenger>>,
     backoff: Backoff,
     retry_at: Option<Instant>,
+    /// Whether the broker acknowledged a batch of the current sequence run (this producer id
+    /// and epoch on this partition). Until it has, the broker holds no state for us and
+    /// accepts *any* first sequence number; a later batch could then be written before an
+    /// earlier one that failed transiently (e.g. a partition not ready yet). So until then
+    /// only one request is in flight.
+    confirmed: bool,
 }
 
 /// Kafka sequence numbers wrap from `i32::MAX` to 0.
@@ -98,6 +104,7 @@ impl Worker {
             next_sequence: 0,
             entries: VecDeque::new(),
             in_flight: VecDeque::new(),
+            confirmed: false,
             conn: None,
             retry_at: None,
         }
@@ -176,7 +183,12 @@ impl Worker {
     }
 
     fn window_has_room(&self) -> bool {
-        self.in_flight.len() < self.shared.config.max_in_flight_batches
+        let window = if self.confirmed {
+            self.shared.config.max_in_flight_batches
+        } else {
+            1
+        };
+        self.in_flight.len() < window
     }
 
     /// Puts the next entry on the wire. `Ok(false)`: the leader's connection changed while
@@ -260,7 +272,8 @@ impl Worker {
         }
     }
 
-    fn deliver(&self, entry: Entry, ack: ProduceAck) {
+    fn deliver(&mut self, entry: Entry, ack: ProduceAck) {
+        self.confirmed = true;
         let delivery = Delivery {
             tp: self.tp.clone(),
             base_offset: ack.base_offset,
@@ -347,6 +360,7 @@ impl Worker {
             let _ = entry.job.ack.send(Err(e));
         }
         self.next_sequence = 0;
+        self.confirmed = false;
         if self.epoch < i16::MAX {
             self.epoch += 1;
         } else {
@@ -365,6 +379,7 @@ impl Worker {
         } else {
             self.epoch += 1;
         }
+        self.confirmed = false;
         let mut seq = 0;
         for e in &mut self.entries {
             e.base_sequence = seq;
