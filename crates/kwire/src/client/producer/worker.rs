@@ -289,6 +289,9 @@ impl Worker {
     /// The oldest request failed: settle everything in flight, then decide.
     async fn recover(&mut self, err: Error) {
         self.drain_in_flight().await;
+        // The broker may have lost our state (e.g. producer id expiry) and would then accept
+        // any sequence: resend one at a time until it acknowledges again.
+        self.confirmed = false;
         let code = err.code();
         if matches!(
             code,
