@@ -11,7 +11,7 @@ use kwire::connection::{
 };
 
 use crate::config::model::{
-    AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, TopicLocation,
+    AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, PositionStore, TopicLocation,
 };
 use crate::config::security::{
     Jaas, KeySource, SaslConfig, SaslMechanism, SecurityProtocol, SslConfig, StoreType, TrustSource,
@@ -243,6 +243,14 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
     let consumer = &flow.clients.source_consumer.props;
     s.max_partition_fetch_bytes = number(consumer, "max.partition.fetch.bytes", 1 << 20);
     s.fetch_max_wait = Duration::from_millis(number(consumer, "fetch.max.wait.ms", 500u64));
+    if let PositionStore::ConsumerGroup {
+        group_id,
+        commit_interval,
+    } = &flow.position_store
+    {
+        s.source_group = Some(group_id.clone());
+        s.position_flush_interval = (*commit_interval).max(Duration::from_millis(10));
+    }
     s.offset_syncs = flow.offset_syncs.enabled.then(|| OffsetSyncSettings {
         topic: flow.offset_syncs.topic.clone(),
         on_target: flow.offset_syncs.location == TopicLocation::Target,

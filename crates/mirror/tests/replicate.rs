@@ -13,7 +13,7 @@ use kwire::client::{
     ProducerConfig, TopicPartition,
 };
 use kwire::connection::ClientConfig;
-use mirror::replicate::{FlowMetrics, FlowSettings, run_flow, store::PositionStore};
+use mirror::replicate::{FlowMetrics, FlowSettings, run_flow, store::ConnectOffsets};
 use strait_harness::{Harness, unique_topic};
 use tokio::sync::watch;
 
@@ -230,7 +230,7 @@ async fn every_codec_arrives_identical_in_the_same_partitions_and_order() {
     assert_eq!(metrics.batches_reencoded, 0, "{metrics:?}");
 
     // Positions were stored in MM2's format: the last replicated offset of every partition.
-    let store = PositionStore::open(
+    let store = ConnectOffsets::open(
         target.clone(),
         "mm2-offsets.A.internal",
         25,

@@ -23,7 +23,7 @@ use kwire::connection::ClientConfig;
 use mirror::policy::UseDefaultsFrom;
 use mirror::policy::filter::{ConfigPropertyFilter, DEFAULT_CONFIG_PROPERTIES_EXCLUDE};
 use mirror::replicate::{
-    DataLossPolicy, FlowMetrics, FlowSettings, MetricsSnapshot, run_flow, store::PositionStore,
+    DataLossPolicy, FlowMetrics, FlowSettings, MetricsSnapshot, run_flow, store::ConnectOffsets,
 };
 use strait_harness::{Harness, unique_topic};
 use tokio::sync::watch;
@@ -379,8 +379,8 @@ impl Running {
     }
 }
 
-async fn position_store(target: &Client, connector: &str) -> PositionStore {
-    PositionStore::open(
+async fn position_store(target: &Client, connector: &str) -> ConnectOffsets {
+    ConnectOffsets::open(
         target.clone(),
         "mm2-offsets.A.internal",
         25,
@@ -393,7 +393,7 @@ async fn position_store(target: &Client, connector: &str) -> PositionStore {
 }
 
 /// Waits until the stored positions of `topic`'s partitions are `want` (`None`: nothing stored).
-async fn wait_positions(store: &PositionStore, topic: &str, want: &[Option<i64>]) {
+async fn wait_positions(store: &ConnectOffsets, topic: &str, want: &[Option<i64>]) {
     eventually(
         &format!("{topic} stored positions {want:?}"),
         60,

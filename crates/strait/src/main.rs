@@ -11,7 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mirror::config::{LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files};
+use mirror::config::{
+    LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files, load_mm1, parse_mm1_args,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -41,6 +43,21 @@ enum Command {
     },
     /// Consumer-group failover: translated positions from the checkpoints topic.
     Offsets(offsets_cmd::OffsetsArgs),
+    /// Runs a MirrorMaker 1 command line as written for `kafka-mirror-maker.sh`
+    /// (`--consumer.config F --producer.config F --whitelist RE ...`); positions are committed
+    /// to the consumer config's `group.id` on the source, as MirrorMaker 1 did.
+    #[command(name = "mirror-maker")]
+    MirrorMaker {
+        /// Print the effective flow instead of running it.
+        #[arg(long)]
+        validate: bool,
+        /// Output format of `--validate`.
+        #[arg(long, value_enum, default_value_t = Output::Text)]
+        output: Output,
+        /// The `kafka-mirror-maker.sh` arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 /// Where the configuration comes from.
@@ -72,11 +89,17 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { inputs } => load(inputs).and_then(run::run),
         Command::Offsets(args) => offsets_cmd::run(args),
-        Command::Validate { inputs, output } => load(inputs).map(|c| {
-            let summary = c.summary();
-            match output {
-                Output::Text => println!("{summary}"),
-                Output::Json => println!("{}", summary.to_json()),
+        Command::Validate { inputs, output } => load(inputs).map(|c| print_summary(&c, output)),
+        Command::MirrorMaker {
+            validate,
+            output,
+            args,
+        } => load_mirror_maker(&args).and_then(|c| {
+            if validate {
+                print_summary(&c, output);
+                Ok(())
+            } else {
+                run::run(c)
             }
         }),
     };
@@ -100,6 +123,19 @@ fn load(inputs: Inputs) -> anyhow::Result<MirrorConfig> {
         mounts: Vec::new(),
     };
     Ok(load_config_files(&inputs.config, &options)?)
+}
+
+fn print_summary(config: &MirrorConfig, output: Output) {
+    let summary = config.summary();
+    match output {
+        Output::Text => println!("{summary}"),
+        Output::Json => println!("{}", summary.to_json()),
+    }
+}
+
+fn load_mirror_maker(args: &[String]) -> anyhow::Result<MirrorConfig> {
+    let args = parse_mm1_args(args)?;
+    Ok(load_mm1(&args, &LoadConfigOptions::default())?)
 }
 
 /// The error and its causes, each cause once: several layers already print their source.

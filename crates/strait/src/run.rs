@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use kwire::client::Client;
 use mirror::MirrorConfig;
-use mirror::config::model::PositionStore;
 use mirror::offsets::checkpoint::run_checkpoints;
 use mirror::offsets::heartbeat::run_heartbeats;
 use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
@@ -37,16 +36,6 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
             "{}: no enabled replication flow (set e.g. A->B.enabled = true)",
             config.source_file
         );
-    }
-    for flow in &flows {
-        if let PositionStore::ConsumerGroup { group_id, .. } = &flow.position_store {
-            anyhow::bail!(
-                "{}: flow {} is a MirrorMaker 1 mirror (positions in source consumer group \
-                 '{group_id}'), which strait cannot run yet; `strait validate` shows its settings",
-                config.source_file,
-                flow.name()
-            );
-        }
     }
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();

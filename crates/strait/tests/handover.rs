@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
-use mirror::replicate::store::PositionStore;
+use mirror::replicate::store::ConnectOffsets;
 use strait_harness::{Harness, unique_topic};
 
 const PARTITIONS: i32 = 3;
@@ -182,7 +182,7 @@ async fn strait_resumes_inside_a_batch_from_a_per_record_position() {
     // record, inside the second.
     produce_tagged(&source, &topic, PARTITIONS, "r", 100, 50).await;
     let positions = [36, 49, 77];
-    let store = PositionStore::open(
+    let store = ConnectOffsets::open(
         target.clone(),
         "mm2-offsets.A.internal",
         25,

@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::metrics::FlowMetrics;
-use super::store::PositionStore;
+use super::store::{ConnectOffsets, PositionStore};
 use super::topics::{MirroredTopic, discover, sync_remote_topics};
 use super::transform::{Path, SourceOffsets, Step, TransformContext, plan};
 use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
@@ -53,17 +53,9 @@ pub async fn run_flow(
     metrics: Arc<FlowMetrics>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(), ReplicateError> {
-    let store = PositionStore::open(
-        target.clone(),
-        &settings.offsets_topic,
-        settings.offsets_topic_partitions,
-        settings.offsets_topic_replication_factor,
-        &settings.connector_name,
-        &settings.source_alias,
-    )
-    .await?;
+    let store = open_store(&source, &target, &settings).await?;
     let stored = store.load().await?;
-    tracing::info!(flow = %flow_name(&settings), positions = stored.len(), topic = store.topic(), "loaded source positions");
+    tracing::info!(flow = %flow_name(&settings), positions = stored.len(), store = %store.describe(), "loaded source positions");
     let producer = Arc::new(IdempotentProducer::new(target.clone(), producer_config()).await?);
     let sync_writer = match &settings.offset_syncs {
         Some(syncs) => {
@@ -103,6 +95,29 @@ pub async fn run_flow(
     }
     tracing::info!(flow = %flow_name(&flow.settings), "flow stopped");
     result.and(flushed)
+}
+
+async fn open_store(
+    source: &Client,
+    target: &Client,
+    settings: &FlowSettings,
+) -> Result<PositionStore, ReplicateError> {
+    if let Some(group) = &settings.source_group {
+        return Ok(PositionStore::SourceGroup {
+            client: source.clone(),
+            group: group.clone(),
+        });
+    }
+    let offsets = ConnectOffsets::open(
+        target.clone(),
+        &settings.offsets_topic,
+        settings.offsets_topic_partitions,
+        settings.offsets_topic_replication_factor,
+        &settings.connector_name,
+        &settings.source_alias,
+    )
+    .await?;
+    Ok(PositionStore::Connect(offsets))
 }
 
 /// Bounds memory: at most this many batches per partition wait for the target.

@@ -63,6 +63,9 @@ pub struct FlowSettings {
     pub max_partition_fetch_bytes: i32,
     /// `fetch.max.wait.ms` of the source consumer.
     pub fetch_max_wait: Duration,
+    /// MirrorMaker 1: positions are this source consumer group's committed offsets, written
+    /// every `position_flush_interval`, instead of Connect offsets in `offsets_topic`.
+    pub source_group: Option<String>,
     /// Offset syncs (`emit.offset-syncs.enabled`); `None` writes none.
     pub offset_syncs: Option<crate::offsets::writer::OffsetSyncSettings>,
 }
@@ -107,6 +110,7 @@ impl FlowSettings {
             position_flush_interval: Duration::from_secs(1),
             max_partition_fetch_bytes: 1 << 20,
             fetch_max_wait: Duration::from_millis(500),
+            source_group: None,
             offset_syncs: None,
         }
     }
@@ -128,6 +132,10 @@ pub enum ReplicateError {
         "consumer group '{group}' has active members on the target (state {state}); stop its consumers first"
     )]
     GroupActive { group: String, state: String },
+    #[error(
+        "consumer group '{group}' on the source has active members, so strait cannot commit this MirrorMaker 1 flow's positions to it; stop MirrorMaker 1 first"
+    )]
+    SourceGroupActive { group: String },
 }
 
 impl ReplicateError {
@@ -137,7 +145,7 @@ impl ReplicateError {
             ReplicateError::Kafka(e) => e.is_retriable(),
             ReplicateError::Batch(_) | ReplicateError::Format(_) => false,
             ReplicateError::TopicUnavailable { .. } => true,
-            ReplicateError::GroupActive { .. } => false,
+            ReplicateError::GroupActive { .. } | ReplicateError::SourceGroupActive { .. } => false,
         }
     }
 }

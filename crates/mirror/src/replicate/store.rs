@@ -1,6 +1,7 @@
-//! The position store: Kafka Connect's offsets topic on the target (`mm2-offsets.<source>.internal`
-//! in MM2 dedicated mode), read once at start and written after the target acknowledged data.
-//! Records go to the partition Java's default partitioner picks, as Connect's producer does.
+//! The position store, read once at start and written after the target acknowledged data:
+//! Kafka Connect's offsets topic on the target (`mm2-offsets.<source>.internal` in MM2 dedicated
+//! mode; records go to the partition Java's default partitioner picks, as Connect's producer
+//! does), or for MirrorMaker 1 flows the committed offsets of the source consumer group.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -8,8 +9,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use kwire::batch::{BatchBuilder, BatchView, Record, split};
 use kwire::client::{
-    Client, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel, NewTopic, OffsetSpec,
-    TopicPartition,
+    Client, CommittedOffset, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel,
+    NewTopic, OffsetSpec, TopicPartition,
 };
 use kwire::partitioner::partition_for_key;
 use kwire::protocol::ResponseError;
@@ -17,9 +18,93 @@ use kwire::protocol::ResponseError;
 use super::ReplicateError;
 use super::positions::{parse_position, position_key, position_value};
 
-/// Where positions of one flow live, and whose they are.
+/// Where positions of one flow live. Positions are the last replicated source offset.
 #[derive(Debug, Clone)]
-pub struct PositionStore {
+pub enum PositionStore {
+    /// MM2: Connect source offsets.
+    Connect(ConnectOffsets),
+    /// MirrorMaker 1: the source consumer group's committed offsets (the next offset to read).
+    SourceGroup { client: Client, group: String },
+}
+
+impl PositionStore {
+    /// Where the positions are, for logs.
+    pub fn describe(&self) -> String {
+        match self {
+            PositionStore::Connect(c) => format!("offsets topic '{}'", c.topic),
+            PositionStore::SourceGroup { group, .. } => format!("source consumer group '{group}'"),
+        }
+    }
+
+    /// The last replicated source offset per source partition.
+    pub async fn load(&self) -> Result<HashMap<TopicPartition, i64>, ReplicateError> {
+        match self {
+            PositionStore::Connect(c) => c.load().await,
+            PositionStore::SourceGroup { client, group } => {
+                let committed = client.offset_fetch(group, None).await?;
+                // A committed offset is the next one to read; -1 means "nothing committed".
+                Ok(committed
+                    .into_iter()
+                    .filter(|(_, c)| c.offset >= 0)
+                    .map(|(tp, c)| (tp, c.offset - 1))
+                    .collect())
+            }
+        }
+    }
+
+    /// Writes positions and waits until they are durable.
+    pub async fn store(
+        &self,
+        producer: &IdempotentProducer,
+        positions: &[(TopicPartition, i64)],
+    ) -> Result<(), ReplicateError> {
+        match self {
+            PositionStore::Connect(c) => c.store(producer, positions).await,
+            PositionStore::SourceGroup { client, group } => {
+                commit_to_group(client, group, positions).await
+            }
+        }
+    }
+}
+
+/// Commits `last + 1` per partition as an administrator, as MM1's consumer committed the next
+/// offset to read. The coordinator refuses while another consumer (an MM1 still running) is a
+/// member of the group: that is fatal, two mirrors must not write the same target.
+async fn commit_to_group(
+    client: &Client,
+    group: &str,
+    positions: &[(TopicPartition, i64)],
+) -> Result<(), ReplicateError> {
+    let offsets = positions
+        .iter()
+        .map(|(tp, last)| {
+            let committed = CommittedOffset {
+                offset: last + 1,
+                leader_epoch: None,
+                metadata: None,
+            };
+            (tp.clone(), committed)
+        })
+        .collect();
+    for (tp, result) in client.offset_commit(group, offsets).await? {
+        if let Err(e) = result {
+            tracing::error!(group, partition = %tp, error = %e, "committing the MirrorMaker 1 position to the source group failed");
+            return Err(match e.code() {
+                Some(ResponseError::UnknownMemberId | ResponseError::IllegalGeneration) => {
+                    ReplicateError::SourceGroupActive {
+                        group: group.to_owned(),
+                    }
+                }
+                _ => e.into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The Connect offsets topic of one flow, and whose records in it are the flow's.
+#[derive(Debug, Clone)]
+pub struct ConnectOffsets {
     client: Client,
     topic: String,
     partitions: i32,
@@ -27,7 +112,7 @@ pub struct PositionStore {
     source_alias: String,
 }
 
-impl PositionStore {
+impl ConnectOffsets {
     /// Opens (creating when missing: compacted, `default_partitions`) the offsets topic.
     pub async fn open(
         client: Client,
@@ -47,7 +132,7 @@ impl PositionStore {
         )
         .await?;
         let partitions = partition_count(&client, topic).await?;
-        Ok(PositionStore {
+        Ok(ConnectOffsets {
             client,
             topic: topic.to_owned(),
             partitions,

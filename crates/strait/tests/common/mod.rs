@@ -16,7 +16,7 @@ use kwire::client::{
     ProducerConfig, TopicPartition,
 };
 use kwire::connection::ClientConfig;
-use mirror::replicate::store::PositionStore;
+use mirror::replicate::store::ConnectOffsets;
 use strait_harness::Harness;
 
 /// The `strait` binary cargo built for these tests.
@@ -402,7 +402,7 @@ where
 /// Source positions (last replicated offset per source partition) of flow `source->…` stored
 /// in the Connect offsets topic on `target`, by strait or Java MM2.
 pub async fn stored_positions(target: &Client, source_alias: &str) -> HashMap<TopicPartition, i64> {
-    let store = PositionStore::open(
+    let store = ConnectOffsets::open(
         target.clone(),
         &format!("mm2-offsets.{source_alias}.internal"),
         25,
