@@ -75,6 +75,19 @@ struct Inputs {
     /// (default: $STRAIT_SECRETS_DIR, else /etc/strait/secrets).
     #[arg(long)]
     secrets_dir: Option<PathBuf>,
+    /// Reads files a configuration names under a container path from a local folder, as a
+    /// container mount would: `--mount /opt/kafka/custom-config=./connect` (repeatable).
+    #[arg(long, value_name = "CONTAINER_PATH=DIR", value_parser = parse_mount)]
+    mount: Vec<(PathBuf, PathBuf)>,
+}
+
+fn parse_mount(text: &str) -> Result<(PathBuf, PathBuf), String> {
+    match text.split_once('=') {
+        Some((from, to)) if !from.is_empty() && !to.is_empty() => {
+            Ok((PathBuf::from(from), PathBuf::from(to)))
+        }
+        _ => Err(format!("expected CONTAINER_PATH=DIR, got '{text}'")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -120,7 +133,7 @@ fn load(inputs: Inputs) -> anyhow::Result<MirrorConfig> {
             ..Default::default()
         },
         secrets_dir: inputs.secrets_dir,
-        mounts: Vec::new(),
+        mounts: inputs.mount,
     };
     Ok(load_config_files(&inputs.config, &options)?)
 }

@@ -57,6 +57,9 @@ struct GroupArgs {
     /// Kubernetes-style secrets directory for custom resources.
     #[arg(long)]
     secrets_dir: Option<PathBuf>,
+    /// Container path mounted from a local folder: `--mount /opt/kafka/custom-config=./connect`.
+    #[arg(long, value_name = "CONTAINER_PATH=DIR", value_parser = crate::parse_mount)]
+    mount: Vec<(PathBuf, PathBuf)>,
 }
 
 pub(crate) fn run(args: OffsetsArgs) -> anyhow::Result<()> {
@@ -82,6 +85,7 @@ async fn checkpoints(
         config: args.config.clone(),
         clusters: Vec::new(),
         secrets_dir: args.secrets_dir.clone(),
+        mount: args.mount.clone(),
     })?;
     let flow = config.flow(&args.source, &args.target).with_context(|| {
         format!(
