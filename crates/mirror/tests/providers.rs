@@ -204,3 +204,67 @@ fn allow_lists() {
     );
     assert!(error(&outside, &env(&[])).contains("outside `allowed.paths`"));
 }
+
+/// A connector config as Strimzi generates it: `${strimzisecrets:<namespace>/<secret>:<key>}`
+/// without any provider declaration, read from the secrets dir.
+fn strimzi_connector(dir: &std::path::Path, password_ref: &str) -> std::path::PathBuf {
+    let json = format!(
+        r#"{{
+  "connector.class": "org.apache.kafka.connect.mirror.MirrorSourceConnector",
+  "source.cluster.alias": "src",
+  "source.cluster.bootstrap.servers": "src:9093",
+  "source.cluster.security.protocol": "SASL_SSL",
+  "source.cluster.sasl.mechanism": "SCRAM-SHA-512",
+  "source.cluster.sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"mm2\" password=\"{password_ref}\";",
+  "target.cluster.alias": "tgt",
+  "target.cluster.bootstrap.servers": "tgt:9092"
+}}"#
+    );
+    let path = dir.join("connector.json");
+    fs::write(&path, json).expect("write");
+    path
+}
+
+fn with_secrets_dir(dir: &std::path::Path) -> mirror::config::LoadConfigOptions {
+    mirror::config::LoadConfigOptions {
+        secrets_dir: Some(dir.join("secrets")),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn strimzi_secret_references_read_the_secrets_dir() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("secrets/mm2-user");
+    fs::create_dir_all(&secret).expect("mkdir");
+    fs::write(secret.join("password"), "k8s-s3cret").expect("write");
+    let connector = strimzi_connector(dir.path(), "${strimzisecrets:kafka/mm2-user:password}");
+    let c = mirror::config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
+        .expect("loads");
+    assert_eq!(password(&c, "src"), "k8s-s3cret");
+}
+
+#[test]
+fn strimzi_secret_references_that_cannot_resolve_are_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::create_dir_all(dir.path().join("secrets/mm2-user")).expect("mkdir");
+    for (reference, expected) in [
+        (
+            "${strimzisecrets:kafka/mm2-user:password}",
+            "Kubernetes Secret `mm2-user`",
+        ),
+        (
+            "${strimzisecrets:kafka/other:password}",
+            "Kubernetes Secret `other`",
+        ),
+        ("${strimzisecrets:kafka/..:password}", "names no Secret"),
+        ("${strimzisecrets:password}", "<namespace>/<secret>:<key>"),
+    ] {
+        let connector = strimzi_connector(dir.path(), reference);
+        let err = mirror::config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
+            .expect_err(reference)
+            .to_string();
+        assert!(err.contains(expected), "{reference}: {err}");
+        assert!(err.contains("source.cluster.sasl.jaas.config"), "{err}");
+    }
+}

@@ -24,6 +24,7 @@ use super::keys;
 use super::model::MirrorConfig;
 use super::properties;
 use super::providers::{self, Env, FileCache, Providers};
+use super::secrets::SecretsDir;
 use super::value::{Origin, Value, ValueMap};
 
 /// The three MM2 connectors.
@@ -203,9 +204,9 @@ struct Worker {
     providers: Providers,
 }
 
-fn read_worker(input: &Input, env: &Env) -> Result<Worker, ConfigError> {
+fn read_worker(input: &Input, env: &Env, secrets: &SecretsDir) -> Result<Worker, ConfigError> {
     let props = properties::parse(&input.text, &input.name)?;
-    let providers = Providers::declare(&props, &input.name)?;
+    let providers = Providers::declare(&props, &input.name)?.with_secrets(secrets.clone());
     let resolved = providers::resolve_all(&props, &providers, &input.name, env)?;
     Ok(Worker {
         file: input.name.clone(),
@@ -229,13 +230,14 @@ fn connectors_of(
     worker: Option<&Worker>,
     env: &Env,
     cache: &mut FileCache,
+    secrets: &SecretsDir,
 ) -> Result<Vec<Connector>, ConfigError> {
     let file = &input.name;
     match &node.kind {
         NodeKind::Seq(items) => {
             let mut out = Vec::new();
             for item in items {
-                out.extend(connectors_of(item, input, worker, env, cache)?);
+                out.extend(connectors_of(item, input, worker, env, cache, secrets)?);
             }
             Ok(out)
         }
@@ -259,7 +261,9 @@ fn connectors_of(
                 }
                 _ => (file_stem(&input.path), node),
             };
-            Ok(vec![connector(config, name, input, worker, env, cache)?])
+            Ok(vec![connector(
+                config, name, input, worker, env, cache, secrets,
+            )?])
         }
         _ => Err(ConfigError::InvalidValue {
             at: Location::new(file, node.line, "(document)"),
@@ -280,9 +284,10 @@ fn connector(
     worker: Option<&Worker>,
     env: &Env,
     cache: &mut FileCache,
+    secrets: &SecretsDir,
 ) -> Result<Connector, ConfigError> {
     let file = &input.name;
-    let empty = Providers::default();
+    let empty = Providers::default().with_secrets(secrets.clone());
     let providers = worker.map_or(&empty, |w| &w.providers);
     let mut config = ValueMap::new();
     for e in node.entries().unwrap_or_default() {
@@ -367,8 +372,9 @@ pub(crate) fn load_connectors(
     inputs: &[&Input],
     worker: Option<&Input>,
     env: &Env,
+    secrets: &SecretsDir,
 ) -> Result<Vec<MirrorConfig>, ConfigError> {
-    let worker = worker.map(|w| read_worker(w, env)).transpose()?;
+    let worker = worker.map(|w| read_worker(w, env, secrets)).transpose()?;
     let mut cache = FileCache::default();
     let mut all = Vec::new();
     for input in inputs {
@@ -379,6 +385,7 @@ pub(crate) fn load_connectors(
             worker.as_ref(),
             env,
             &mut cache,
+            secrets,
         )?);
     }
     let mut groups: BTreeMap<(String, String), Vec<&Connector>> = BTreeMap::new();

@@ -237,6 +237,7 @@ pub fn load_config_files(
             &connectors,
             worker,
             &options.load.env,
+            &secrets,
         )?);
     } else if let Some(w) = workers.first() {
         // Without connectors this is an mm2.properties missing `clusters`: say so.
