@@ -148,7 +148,7 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "unknown provider class",
-        text: "config.providers = k8s\nconfig.providers.k8s.class = io.strimzi.kafka.KubernetesSecretConfigProvider\n",
+        text: "config.providers = k8s\nconfig.providers.k8s.class = com.example.vault.VaultConfigProvider\n",
         full: false,
         location: "mm2.properties:6: `config.providers.k8s.class`",
         expected: "FileConfigProvider",
