@@ -271,116 +271,218 @@ fn formatted_checkpoints(bootstrap: String, topic: String, groups: String) -> Ve
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
-    let test_started = Instant::now();
-    let h = Harness::get();
-    let names = Names::new("ckpt-java");
-    // Java's checkpoint connector reads `mm2-offset-syncs.<target alias>.internal` on the
-    // source: the target alias is the test's prefix, so it reads exactly strait's topic.
-    let target_alias = names.prefix.clone();
-    assert_eq!(
-        names.syncs_topic,
-        format!("mm2-offset-syncs.{target_alias}.internal")
-    );
-    let topic = format!("{}-t", names.prefix);
-    let remote = format!("A.{topic}");
-    let g = |name: &str| format!("{}-{name}", names.groups);
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    let legacy = connect(h.legacy(), "legacy").await;
+/// How checkpoints are keyed: `(group, remote topic, partition)`.
+type Key = (String, String, i32);
 
-    create_topic(&source, &topic, 3, &[]).await;
-    create_topic(&target, &remote, 3, &[]).await;
-    for (partition, shift) in SHIFT.iter().enumerate() {
-        let partition = partition as i32;
-        let values = numbered(&format!("before-{partition}"), 0, *shift as usize);
-        produce(&target, &remote, partition, &values, values.len()).await;
-    }
-    produce(&source, &topic, 0, &numbered("p0", 0, 60), 60).await;
-    produce(&source, &topic, 1, &numbered("p1", 0, 60), 60).await;
-    produce(&source, &topic, 2, &numbered("p2", 0, 250), 50).await;
-    for &(group, partition, offset, _) in CASES {
-        commit(&source, &g(group), &topic, partition, offset).await;
-    }
+/// The clusters, names and clients every phase of the scenario shares.
+struct Scenario {
+    h: Harness,
+    names: Names,
+    target_alias: String,
+    topic: String,
+    remote: String,
+    source: Client,
+    target: Client,
+    legacy: Client,
+}
 
-    // strait: replicate, sync, checkpoint; until every group's checkpoint is exact and every
-    // partition's newest sync is its last record (the idle partition's final sync).
-    let started = Instant::now();
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
-    let last_records = [59, 59, 249];
-    let (source_ref, target_ref, names_ref) = (&source, &target, &names);
-    eventually(
-        "strait's checkpoints and final syncs",
-        WAIT_SECS,
-        || async {
-            let mut pending = Vec::new();
-            let store =
-                checkpoints(target_ref, &names_ref.checkpoints_topic, &names_ref.groups).await?;
-            let store = latest(&store);
-            for &(group, partition, offset, _) in CASES {
-                let want = offset + SHIFT[partition as usize];
-                let got = store
-                    .get(&(g(group), remote.clone(), partition))
-                    .map(|c| (c.upstream, c.downstream));
-                if got != Some((offset, want)) {
-                    pending.push(format!(
-                        "{group} p{partition}: {got:?}, want ({offset}, {want})"
-                    ));
-                }
-            }
-            let syncs = syncs_by_partition(source_ref, &names_ref.syncs_topic).await;
-            for (partition, last) in last_records.iter().enumerate() {
-                let newest = syncs.get(&(partition as i32)).and_then(|s| s.last());
-                if newest.map(|s| s.0) != Some(*last) {
-                    pending.push(format!("p{partition} newest sync {newest:?}"));
-                }
-            }
-            if pending.is_empty() {
-                Ok(())
-            } else {
-                Err(pending.join("; "))
-            }
-        },
-    )
-    .await;
-    let strait_took = started.elapsed();
-    mirror.stop().await;
-
-    // What strait wrote, frozen from here on.
-    let syncs = syncs_by_partition(&source, &names.syncs_topic).await;
-    let strait_all = checkpoints(&target, &names.checkpoints_topic, &names.groups)
-        .await
-        .unwrap();
-    let strait = latest(&strait_all);
-    let mut target_logs = Vec::new();
-    for partition in 0..3 {
-        let source_log = read_log(&source, &topic, partition).await;
-        let target_log = read_log(&target, &remote, partition).await;
-        // strait's checkpoints are exact: the target offset of the same record (by content).
-        for &(group, p, offset, _) in CASES.iter().filter(|c| c.1 == partition) {
-            let exact = exact_target(&source_log, &target_log, offset).unwrap();
-            let cp = &strait[&(g(group), remote.clone(), p)];
-            assert_eq!(cp.downstream, exact, "strait's checkpoint {cp:?}");
-        }
-        // MM2 reads the syncs in topic order; its store clears itself on an upstream rewind,
-        // which a single run of the flow never writes.
-        let s = &syncs[&partition];
-        assert!(
-            s.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
-            "p{partition} syncs go back: {s:?}"
+impl Scenario {
+    async fn connect() -> Scenario {
+        let h = Harness::get();
+        let names = Names::new("ckpt-java");
+        // Java's checkpoint connector reads `mm2-offset-syncs.<target alias>.internal` on the
+        // source: the target alias is the test's prefix, so it reads exactly strait's topic.
+        let target_alias = names.prefix.clone();
+        assert_eq!(
+            names.syncs_topic,
+            format!("mm2-offset-syncs.{target_alias}.internal")
         );
-        target_logs.push(target_log);
-    }
-    for (partition, s) in &syncs {
-        eprintln!("[java-ckpt] strait's syncs of p{partition} (upstream, downstream): {s:?}");
+        let topic = format!("{}-t", names.prefix);
+        let remote = format!("A.{topic}");
+        let source = connect(h.a(), "A").await;
+        let target = connect(h.b(), "B").await;
+        let legacy = connect(h.legacy(), "legacy").await;
+        Scenario {
+            h,
+            names,
+            target_alias,
+            topic,
+            remote,
+            source,
+            target,
+            legacy,
+        }
     }
 
-    // Java's checkpoint connector alone, in Connect standalone, checkpoints on `legacy`.
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic("connect-standalone"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let worker = [
-        format!("bootstrap.servers={}", h.legacy()),
+    /// The remote topic already holds `SHIFT` records per partition, so a checkpoint that
+    /// merely copied source offsets would fail.
+    async fn write_records_and_commits(&self) {
+        create_topic(&self.source, &self.topic, 3, &[]).await;
+        create_topic(&self.target, &self.remote, 3, &[]).await;
+        for (partition, shift) in SHIFT.iter().enumerate() {
+            let partition = partition as i32;
+            let values = numbered(&format!("before-{partition}"), 0, *shift as usize);
+            produce(&self.target, &self.remote, partition, &values, values.len()).await;
+        }
+        produce(&self.source, &self.topic, 0, &numbered("p0", 0, 60), 60).await;
+        produce(&self.source, &self.topic, 1, &numbered("p1", 0, 60), 60).await;
+        produce(&self.source, &self.topic, 2, &numbered("p2", 0, 250), 50).await;
+        for &(group, partition, offset, _) in CASES {
+            commit(
+                &self.source,
+                &self.group(group),
+                &self.topic,
+                partition,
+                offset,
+            )
+            .await;
+        }
+    }
+
+    fn group(&self, name: &str) -> String {
+        format!("{}-{name}", self.names.groups)
+    }
+
+    fn key(&self, group: &str, partition: i32) -> Key {
+        (self.group(group), self.remote.clone(), partition)
+    }
+
+    /// The keys every checkpointer must write: one per case.
+    fn case_keys(&self) -> BTreeSet<Key> {
+        CASES
+            .iter()
+            .map(|&(group, partition, _, _)| self.key(group, partition))
+            .collect()
+    }
+
+    /// Runs strait until it has written everything Java will read, then stops it so that its
+    /// syncs and checkpoints stay frozen. Returns how long strait took.
+    async fn run_strait(&self) -> Duration {
+        let started = Instant::now();
+        let flow = flow_settings(&self.names);
+        let mirror = Mirror::start(&self.h, flow, checkpoint_settings(&self.names)).await;
+        eventually("strait's checkpoints and final syncs", WAIT_SECS, || {
+            self.strait_done()
+        })
+        .await;
+        let took = started.elapsed();
+        mirror.stop().await;
+        took
+    }
+
+    /// Every group's checkpoint exact, and every partition's newest sync at its last record
+    /// (for the idle partition, its final sync), so MM2's "past the newest sync" cases apply.
+    async fn strait_done(&self) -> Result<(), String> {
+        let last_records = [59, 59, 249];
+        let mut pending = Vec::new();
+        let names = &self.names;
+        let store =
+            latest(&checkpoints(&self.target, &names.checkpoints_topic, &names.groups).await?);
+        for &(group, partition, offset, _) in CASES {
+            let want = offset + SHIFT[partition as usize];
+            let got = store
+                .get(&self.key(group, partition))
+                .map(|c| (c.upstream, c.downstream));
+            if got != Some((offset, want)) {
+                pending.push(format!(
+                    "{group} p{partition}: {got:?}, want ({offset}, {want})"
+                ));
+            }
+        }
+        let syncs = syncs_by_partition(&self.source, &names.syncs_topic).await;
+        for (partition, last) in last_records.iter().enumerate() {
+            let newest = syncs.get(&(partition as i32)).and_then(|s| s.last());
+            if newest.map(|s| s.0) != Some(*last) {
+                pending.push(format!("p{partition} newest sync {newest:?}"));
+            }
+        }
+        if pending.is_empty() {
+            Ok(())
+        } else {
+            Err(pending.join("; "))
+        }
+    }
+}
+
+/// What strait wrote, read once it stopped: the reference Java is judged against.
+struct StraitRun {
+    syncs: BTreeMap<i32, Vec<(i64, i64)>>,
+    all: Vec<Checkpoint>,
+    newest: BTreeMap<Key, Checkpoint>,
+    target_logs: Vec<Log>,
+}
+
+impl StraitRun {
+    async fn read(s: &Scenario) -> StraitRun {
+        let syncs = syncs_by_partition(&s.source, &s.names.syncs_topic).await;
+        let all = checkpoints(&s.target, &s.names.checkpoints_topic, &s.names.groups)
+            .await
+            .unwrap();
+        let newest = latest(&all);
+        let mut target_logs = Vec::new();
+        for partition in 0..3 {
+            let source_log = read_log(&s.source, &s.topic, partition).await;
+            let target_log = read_log(&s.target, &s.remote, partition).await;
+            // strait's checkpoints are exact: the target offset of the same record (by content).
+            for &(group, p, offset, _) in CASES.iter().filter(|c| c.1 == partition) {
+                let exact = exact_target(&source_log, &target_log, offset).unwrap();
+                let cp = &newest[&s.key(group, p)];
+                assert_eq!(cp.downstream, exact, "strait's checkpoint {cp:?}");
+            }
+            // MM2 reads the syncs in topic order; its store clears itself on an upstream rewind,
+            // which a single run of the flow never writes.
+            let ps = &syncs[&partition];
+            assert!(
+                ps.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 <= w[1].1),
+                "p{partition} syncs go back: {ps:?}"
+            );
+            target_logs.push(target_log);
+        }
+        for (partition, ps) in &syncs {
+            eprintln!("[java-ckpt] strait's syncs of p{partition} (upstream, downstream): {ps:?}");
+        }
+        StraitRun {
+            syncs,
+            all,
+            newest,
+            target_logs,
+        }
+    }
+}
+
+/// What Java's checkpoint connector wrote on `legacy` (which strait never writes).
+struct JavaRun {
+    all: Vec<Checkpoint>,
+    /// From Connect's start until every case had a checkpoint.
+    took: Duration,
+    stop_took: Duration,
+}
+
+impl JavaRun {
+    /// The connector alone in Connect standalone; the JVM dies with the guard however this
+    /// ends.
+    async fn run(s: &Scenario) -> JavaRun {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic("connect-standalone"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (worker, connector) = (worker_properties(s, &dir), connector_properties(s));
+        let started = Instant::now();
+        let mut connect = ConnectStandalone::start(&s.h, &dir, &worker, &connector);
+        let took = await_java_checkpoints(s, &mut connect, started).await;
+        let all = checkpoints(&s.legacy, JAVA_CHECKPOINTS, &s.names.groups)
+            .await
+            .unwrap();
+        let stop_took = connect.stop();
+        JavaRun {
+            all,
+            took,
+            stop_took,
+        }
+    }
+}
+
+fn worker_properties(s: &Scenario, dir: &Path) -> [String; 7] {
+    [
+        format!("bootstrap.servers={}", s.h.legacy()),
         "key.converter=org.apache.kafka.connect.converters.ByteArrayConverter".into(),
         "value.converter=org.apache.kafka.connect.converters.ByteArrayConverter".into(),
         format!(
@@ -391,35 +493,41 @@ async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
         "listeners=http://127.0.0.1:0".into(),
         // The connectors on the class path declare themselves (KIP-898): no reflective scan.
         "plugin.discovery=service_load".into(),
-    ];
-    let connector = [
-        format!("name={}-checkpoints", names.prefix),
+    ]
+}
+
+fn connector_properties(s: &Scenario) -> [String; 12] {
+    [
+        format!("name={}-checkpoints", s.names.prefix),
         "connector.class=org.apache.kafka.connect.mirror.MirrorCheckpointConnector".into(),
         "tasks.max=1".into(),
         "source.cluster.alias=A".into(),
-        format!("target.cluster.alias={target_alias}"),
-        format!("source.cluster.bootstrap.servers={}", h.a()),
-        format!("target.cluster.bootstrap.servers={}", h.legacy()),
-        format!("groups={}-.*", names.groups),
-        format!("topics={topic}"),
+        format!("target.cluster.alias={}", s.target_alias),
+        format!("source.cluster.bootstrap.servers={}", s.h.a()),
+        format!("target.cluster.bootstrap.servers={}", s.h.legacy()),
+        format!("groups={}-.*", s.names.groups),
+        format!("topics={}", s.topic),
         "emit.checkpoints.interval.seconds=1".into(),
         "sync.group.offsets.enabled=false".into(),
         "checkpoints.topic.replication.factor=1".into(),
-    ];
-    let started = Instant::now();
-    let mut connect = ConnectStandalone::start(&h, &dir, &worker, &connector);
-    let want: BTreeSet<(String, String, i32)> = CASES
-        .iter()
-        .map(|&(group, partition, _, _)| (g(group), remote.clone(), partition))
-        .collect();
-    let legacy_ref = &legacy;
+    ]
+}
+
+/// Waits until Java has checkpointed every case, failing at once if the JVM died (its log
+/// says why). Returns how long after `started` that first happened.
+async fn await_java_checkpoints(
+    s: &Scenario,
+    connect: &mut ConnectStandalone,
+    started: Instant,
+) -> Duration {
+    let want = s.case_keys();
     let mut java_took = Duration::ZERO;
     let deadline = Instant::now() + Duration::from_secs(WAIT_SECS);
     loop {
         if let Err(e) = connect.alive() {
             panic!("{e}\n{}", connect.tail());
         }
-        let got = match checkpoints(legacy_ref, JAVA_CHECKPOINTS, &names.groups).await {
+        let got = match checkpoints(&s.legacy, JAVA_CHECKPOINTS, &s.names.groups).await {
             Ok(all) => latest(&all).into_keys().collect::<BTreeSet<_>>(),
             Err(e) => {
                 eprintln!("[java-ckpt] {e}");
@@ -432,7 +540,7 @@ async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
             }
             // A few more emission rounds: nothing may change any more.
             if started.elapsed() > java_took + Duration::from_secs(4) {
-                break;
+                return java_took;
             }
         }
         assert!(
@@ -442,19 +550,23 @@ async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let java_all = checkpoints(&legacy, JAVA_CHECKPOINTS, &names.groups)
-        .await
-        .unwrap();
-    let stop_took = connect.stop();
+}
 
-    // Both topics once more through Java's own CheckpointFormatter.
+/// Java's own `CheckpointFormatter` must read both topics as we decode them, so the
+/// comparisons below rest on Kafka's reading, not only ours.
+async fn cross_check_formatter(s: &Scenario, java_all: &[Checkpoint], strait_all: &[Checkpoint]) {
     let formatter = |bootstrap: &str, topic: &str| {
-        let (b, t, groups) = (bootstrap.to_owned(), topic.to_owned(), names.groups.clone());
+        let (b, t, groups) = (
+            bootstrap.to_owned(),
+            topic.to_owned(),
+            s.names.groups.clone(),
+        );
         tokio::task::spawn_blocking(move || formatted_checkpoints(b, t, groups))
     };
+    // Both spawned before either is awaited: each is a JVM start.
     let (java_formatted, strait_formatted) = (
-        formatter(h.legacy(), JAVA_CHECKPOINTS),
-        formatter(h.b(), &names.checkpoints_topic),
+        formatter(s.h.legacy(), JAVA_CHECKPOINTS),
+        formatter(s.h.b(), &s.names.checkpoints_topic),
     );
     let (java_formatted, strait_formatted) = (
         java_formatted.await.unwrap(),
@@ -468,59 +580,103 @@ async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
         strait_formatted, strait_all,
         "strait's topic, decoded vs formatted"
     );
+}
 
-    let java = latest(&java_all);
+/// Java's newest checkpoint per key. Nothing moved while it ran, so it must have written
+/// exactly the cases and never revised one.
+fn java_newest(java_all: &[Checkpoint], want: &BTreeSet<Key>) -> BTreeMap<Key, Checkpoint> {
+    let java = latest(java_all);
     assert_eq!(
         java.keys().cloned().collect::<BTreeSet<_>>(),
-        want,
+        *want,
         "Java checkpointed exactly the committed partitions"
     );
-    for cp in &java_all {
+    for cp in java_all {
         assert_eq!(
             &java[&(cp.group.clone(), cp.topic.clone(), cp.partition)],
             cp,
             "Java changed a checkpoint while nothing moved"
         );
     }
+    java
+}
+
+/// Prints the comparison table before judging each row, so a failure shows its context.
+fn check_cases(s: &Scenario, strait: &StraitRun, java: &BTreeMap<Key, Checkpoint>) {
     eprintln!(
         "[java-ckpt] group              partition  committed  strait  java  MM2 rule      target end"
     );
-    for &(group, partition, offset, relation) in CASES {
-        let key = (g(group), remote.clone(), partition);
-        let (s, j) = (&strait[&key], &java[&key]);
-        let rule = mm2_translation(&syncs[&partition], offset);
-        let end = target_logs[partition as usize].end;
-        eprintln!(
-            "[java-ckpt] {:<18} {partition:>9}  {offset:>9}  {:>6}  {:>4}  {rule:?}  {end}",
-            group, s.downstream, j.downstream
-        );
-        let what = format!("group {group} p{partition} at {offset}: strait {s:?}, Java {j:?}");
-        assert_eq!((j.upstream, &j.metadata), (offset, &s.metadata), "{what}");
-        assert_eq!(s.upstream, offset, "{what}");
-        match &rule {
-            Mm2::Exactly(v) => assert_eq!(j.downstream, *v, "{what}: MM2's rule says {v}"),
-            Mm2::OneOf(vs) => assert!(vs.contains(&j.downstream), "{what}: MM2 allows {vs:?}"),
-            Mm2::Nothing => panic!("{what}: the scenario commits before every sync"),
-        }
-        assert!(
-            j.downstream <= s.downstream,
-            "{what}: Java past strait's exact"
-        );
-        match relation {
-            Relation::Same => assert_eq!(j.downstream, s.downstream, "{what}"),
-            Relation::Behind => assert!(j.downstream < s.downstream, "{what}"),
-        }
-        assert!(
-            s.downstream <= end && j.downstream <= end,
-            "{what}: past the end {end}"
+    for &case in CASES {
+        let key = s.key(case.0, case.1);
+        let partition = case.1 as usize;
+        let end = strait.target_logs[partition].end;
+        check_case(
+            case,
+            &strait.newest[&key],
+            &java[&key],
+            &strait.syncs[&case.1],
+            end,
         );
     }
+}
+
+/// One case: Java agrees with strait on the source offset and metadata, follows MM2's rule
+/// from strait's `syncs`, keeps the case's `Relation` to strait's exact offset, and neither
+/// passes the target's log `end`.
+fn check_case(
+    (group, partition, offset, relation): (&str, i32, i64, Relation),
+    s: &Checkpoint,
+    j: &Checkpoint,
+    syncs: &[(i64, i64)],
+    end: i64,
+) {
+    let rule = mm2_translation(syncs, offset);
+    eprintln!(
+        "[java-ckpt] {:<18} {partition:>9}  {offset:>9}  {:>6}  {:>4}  {rule:?}  {end}",
+        group, s.downstream, j.downstream
+    );
+    let what = format!("group {group} p{partition} at {offset}: strait {s:?}, Java {j:?}");
+    assert_eq!((j.upstream, &j.metadata), (offset, &s.metadata), "{what}");
+    assert_eq!(s.upstream, offset, "{what}");
+    match &rule {
+        Mm2::Exactly(v) => assert_eq!(j.downstream, *v, "{what}: MM2's rule says {v}"),
+        Mm2::OneOf(vs) => assert!(vs.contains(&j.downstream), "{what}: MM2 allows {vs:?}"),
+        Mm2::Nothing => panic!("{what}: the scenario commits before every sync"),
+    }
+    assert!(
+        j.downstream <= s.downstream,
+        "{what}: Java past strait's exact"
+    );
+    match relation {
+        Relation::Same => assert_eq!(j.downstream, s.downstream, "{what}"),
+        Relation::Behind => assert!(j.downstream < s.downstream, "{what}"),
+    }
+    assert!(
+        s.downstream <= end && j.downstream <= end,
+        "{what}: past the end {end}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
+    let test_started = Instant::now();
+    let s = Scenario::connect().await;
+    s.write_records_and_commits().await;
+    let strait_took = s.run_strait().await;
+    let strait = StraitRun::read(&s).await;
+    let java = JavaRun::run(&s).await;
+    cross_check_formatter(&s, &java.all, &strait.all).await;
+    let want = s.case_keys();
+    let java_newest = java_newest(&java.all, &want);
+    check_cases(&s, &strait, &java_newest);
     eprintln!(
         "[java-ckpt] strait caught up and checkpointed in {strait_took:?}; Java's connector \
-         checkpointed {} groups/partitions {java_took:?} after its start ({} records); Connect \
-         stopped in {stop_took:?}; test took {:?}",
+         checkpointed {} groups/partitions {:?} after its start ({} records); Connect \
+         stopped in {:?}; test took {:?}",
         want.len(),
-        java_all.len(),
+        java.took,
+        java.all.len(),
+        java.stop_took,
         test_started.elapsed()
     );
 }
