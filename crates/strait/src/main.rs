@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use mirror::config::{
     LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files, load_mm1, parse_mm1_args,
 };
+use mirror::replicate::Share;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,6 +33,11 @@ enum Command {
     Run {
         #[command(flatten)]
         inputs: Inputs,
+        /// Run as instance I of N processes sharing the same configuration (e.g. a resource's
+        /// `replicas: N`): each copies its fixed share of the partitions; instance 0 also emits
+        /// checkpoints and heartbeats. Every instance must be running for all partitions to flow.
+        #[arg(long, value_name = "I/N", value_parser = parse_instance, default_value = "0/1")]
+        instance: Share,
     },
     /// Prints the effective flows, filters, internal topics and security (secrets redacted).
     Validate {
@@ -81,6 +87,15 @@ struct Inputs {
     mount: Vec<(PathBuf, PathBuf)>,
 }
 
+fn parse_instance(text: &str) -> Result<Share, String> {
+    let parsed = text
+        .split_once('/')
+        .and_then(|(i, n)| Some((i.trim().parse().ok()?, n.trim().parse().ok()?)));
+    parsed
+        .and_then(|(i, n)| Share::new(i, n))
+        .ok_or_else(|| format!("expected I/N with 0 <= I < N (e.g. 0/2), got '{text}'"))
+}
+
 fn parse_mount(text: &str) -> Result<(PathBuf, PathBuf), String> {
     match text.split_once('=') {
         Some((from, to)) if !from.is_empty() && !to.is_empty() => {
@@ -100,7 +115,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Run { inputs } => load(inputs).and_then(run::run),
+        Command::Run { inputs, instance } => load(inputs).and_then(|c| run::run(c, instance)),
         Command::Offsets(args) => offsets_cmd::run(args),
         Command::Validate { inputs, output } => load(inputs).map(|c| print_summary(&c, output)),
         Command::MirrorMaker {
@@ -112,7 +127,7 @@ fn main() -> ExitCode {
                 print_summary(&c, output);
                 Ok(())
             } else {
-                run::run(c)
+                run::run(c, Share::default())
             }
         }),
     };

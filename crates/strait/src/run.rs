@@ -9,7 +9,7 @@ use kwire::client::Client;
 use mirror::MirrorConfig;
 use mirror::offsets::checkpoint::run_checkpoints;
 use mirror::offsets::heartbeat::run_heartbeats;
-use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
+use mirror::replicate::{FlowMetrics, MetricsSnapshot, Share, run_flow};
 use mirror::runtime::{checkpoint_settings, flow_settings, heartbeat_settings, kafka_client};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -17,16 +17,16 @@ use tokio::task::JoinSet;
 /// How often a running flow logs its counters.
 const STATS_INTERVAL: Duration = Duration::from_secs(30);
 
-pub(crate) fn run(config: MirrorConfig) -> anyhow::Result<()> {
+pub(crate) fn run(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run_flows(config))
+    runtime.block_on(run_flows(config, share))
 }
 
-async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
+async fn run_flows(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
     let flows: Vec<_> = config
         .enabled_flows()
         .filter(|f| !f.is_heartbeats_only())
@@ -37,6 +37,14 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
             config.source_file
         );
     }
+    if share.count() > 1 {
+        tracing::info!(
+            instance = share.index(),
+            instances = share.count(),
+            checkpoints_and_heartbeats = share.index() == 0,
+            "copying this instance's share of the partitions"
+        );
+    }
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     for flow in flows {
@@ -45,6 +53,7 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
         let target = connect(&flow.target, "producer", &flow.clients.replication_producer).await?;
         let metrics = Arc::new(FlowMetrics::default());
         let mut settings = flow_settings(flow);
+        settings.share = share;
         if let Some(syncs) = &mut settings.offset_syncs {
             // Offset syncs are written with the producer settings of their cluster, as MM2.
             let producer = flow.offset_syncs_producer();
@@ -58,8 +67,9 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
             let result = run_flow(source, target, settings, metrics.clone(), flow_stopped).await;
             (name, Some(metrics.snapshot()), result)
         });
-        // MM2's checkpoint connector of the flow (and its target group offset sync).
-        if let Some(settings) = checkpoint_settings(flow) {
+        // MM2's checkpoint connector of the flow (and its target group offset sync): one
+        // instance emits them for all partitions, from the syncs every instance writes.
+        if let Some(settings) = checkpoint_settings(flow).filter(|_| share.index() == 0) {
             let name = format!("{} checkpoints", flow.name());
             let source = connect(&flow.source, "checkpoints", &flow.clients.source_admin).await?;
             let target =
@@ -73,7 +83,12 @@ async fn run_flows(config: MirrorConfig) -> anyhow::Result<()> {
     }
     // Dedicated mode beats for every flow that emits heartbeats (`--clusters` already chose
     // the flows), replicating or not.
-    for flow in config.flows.iter().filter(|f| f.emits_heartbeats()) {
+    let beating = share.index() == 0;
+    for flow in config
+        .flows
+        .iter()
+        .filter(|f| beating && f.emits_heartbeats())
+    {
         let name = format!("{} heartbeats", flow.name());
         let target = connect(&flow.target, "heartbeats", &flow.clients.target_producer).await?;
         let settings = heartbeat_settings(flow);

@@ -377,7 +377,12 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "effective configuration of {}", self.source_file)?;
         if let Some(n) = self.replicas {
-            writeln!(f, "replicas: {n} strait process(es) sharing the work")?;
+            writeln!(
+                f,
+                "replicas: {n}: run {n} strait process(es), `strait run --instance I/{n}` with I \
+                 from 0 to {}, each copying its share of the partitions",
+                n.saturating_sub(1)
+            )?;
         }
         writeln!(f, "\nclusters")?;
         for c in &self.clusters {

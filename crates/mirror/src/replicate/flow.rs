@@ -203,7 +203,9 @@ impl Flow {
         .await?;
         for topic in changed {
             let first_new = self.topics.get(&topic.source).map_or(0, |t| t.partitions);
+            let share = self.settings.share;
             let new: Vec<TopicPartition> = (first_new..topic.partitions)
+                .filter(|p| share.owns(&topic.source, *p))
                 .map(|p| TopicPartition::new(topic.source.clone(), p))
                 .collect();
             self.add_partitions(&topic, new).await?;

@@ -24,6 +24,48 @@ pub enum StartFrom {
     Latest,
 }
 
+/// This process's share of a flow's partitions when several strait processes run the same
+/// configuration (`strait run --instance I/N`, e.g. a Strimzi resource's `replicas`): partition
+/// `p` of topic `t` belongs to instance `(fnv1a32(t) + p) mod N`, so the partitions of one topic
+/// spread over all instances and every partition has exactly one owner, without coordination.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    index: u32,
+    count: u32,
+}
+
+impl Default for Share {
+    fn default() -> Self {
+        Share { index: 0, count: 1 }
+    }
+}
+
+impl Share {
+    /// Instance `index` of `count`; `None` unless `index < count`.
+    pub fn new(index: u32, count: u32) -> Option<Self> {
+        (index < count).then_some(Share { index, count })
+    }
+
+    /// This instance's number.
+    pub fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// How many instances share the flows.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Whether this instance copies `partition` of `topic`.
+    pub fn owns(&self, topic: &str, partition: i32) -> bool {
+        let hash = topic.bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        let slot = u64::from(hash) + u64::from(partition.unsigned_abs());
+        slot % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
 /// A predicate over names (topics, config keys), as decided by the policy layer.
 pub type NameFilter = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 /// Source topic name → target topic name (the replication policy).
@@ -66,6 +108,8 @@ pub struct FlowSettings {
     /// MirrorMaker 1: positions are this source consumer group's committed offsets, written
     /// every `position_flush_interval`, instead of Connect offsets in `offsets_topic`.
     pub source_group: Option<String>,
+    /// Which partitions this process copies.
+    pub share: Share,
     /// Offset syncs (`emit.offset-syncs.enabled`); `None` writes none.
     pub offset_syncs: Option<crate::offsets::writer::OffsetSyncSettings>,
 }
@@ -83,6 +127,10 @@ impl std::fmt::Debug for FlowSettings {
             .field("data_loss", &self.data_loss)
             .field("offsets_topic", &self.offsets_topic)
             .field("offset_syncs", &self.offset_syncs)
+            .field(
+                "share",
+                &format_args!("{}/{}", self.share.index, self.share.count),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -111,8 +159,45 @@ impl FlowSettings {
             max_partition_fetch_bytes: 1 << 20,
             fetch_max_wait: Duration::from_millis(500),
             source_group: None,
+            share: Share::default(),
             offset_syncs: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::Share;
+
+    #[test]
+    fn every_partition_has_exactly_one_owner() {
+        for count in 1..=5 {
+            let shares: Vec<Share> = (0..count).filter_map(|i| Share::new(i, count)).collect();
+            let mut per_instance = vec![0usize; count as usize];
+            for topic in ["orders", "payments", "a", "", "ümlaut-topic"] {
+                for partition in 0..64 {
+                    let owners: Vec<u32> = shares
+                        .iter()
+                        .filter(|s| s.owns(topic, partition))
+                        .map(Share::index)
+                        .collect();
+                    assert_eq!(
+                        owners.len(),
+                        1,
+                        "{topic}-{partition} of {count}: {owners:?}"
+                    );
+                    per_instance[owners[0] as usize] += 1;
+                }
+            }
+            // Consecutive partitions of a topic go to consecutive instances: an even spread.
+            let (min, max) = (per_instance.iter().min(), per_instance.iter().max());
+            assert!(
+                max.zip(min).is_some_and(|(a, b)| a - b <= 5),
+                "{per_instance:?}"
+            );
+        }
+        assert_eq!(Share::new(2, 2), None);
+        assert_eq!(Share::default(), Share::new(0, 1).unwrap_or_default());
     }
 }
 
