@@ -204,4 +204,11 @@ async fn seed_002_failover_with_offsets_translate_and_apply() {
     assert_eq!(resumed, want, "zero duplicates, zero gaps");
     assert_eq!(committed(&b, &group, &remote).await, Some(15));
     strait.terminate(Duration::from_secs(30)).await;
+    // The checkpoint task's summary at exit counts what it did.
+    let log = std::fs::read_to_string(dir.path().join("strait-dr.log")).unwrap();
+    let summary = log
+        .lines()
+        .rfind(|l| l.contains("checkpoint summary"))
+        .expect("a checkpoint summary line at exit");
+    assert!(!summary.contains("checkpoints_emitted=0"), "{summary}");
 }

@@ -136,8 +136,9 @@ pub async fn run_checkpoints(
     let mut emit_at = Instant::now();
     let mut refresh_at = Instant::now();
     let mut sync_at = task.settings.sync_group_offsets.map(|i| Instant::now() + i);
+    let mut summary_at = Instant::now() + SUMMARY_INTERVAL;
     while !*shutdown.borrow() {
-        let next = [Some(emit_at), Some(refresh_at), sync_at]
+        let next = [Some(emit_at), Some(refresh_at), sync_at, Some(summary_at)]
             .into_iter()
             .flatten()
             .min()
@@ -155,8 +156,12 @@ pub async fn run_checkpoints(
             };
         }
         if now >= emit_at {
-            if let Err(e) = task.emit().await {
-                tracing::warn!(flow = %task.flow(), error = %e, "checkpoints not emitted; retrying at the next interval");
+            match task.emit().await {
+                Ok(n) => task.counts.checkpoints_emitted += n as u64,
+                Err(e) => {
+                    task.counts.emit_failures += 1;
+                    tracing::warn!(flow = %task.flow(), error = %e, "checkpoints not emitted; retrying at the next interval");
+                }
             }
             emit_at = Instant::now() + emit_every;
         }
@@ -166,12 +171,31 @@ pub async fn run_checkpoints(
             task.sync_groups().await;
             sync_at = Some(Instant::now() + every.max(Duration::from_millis(10)));
         }
+        if now >= summary_at {
+            task.log_summary();
+            summary_at = Instant::now() + SUMMARY_INTERVAL;
+        }
     }
+    task.log_summary();
     task.producer.close().await;
     Ok(())
 }
 
+/// How often the task logs its counters (as a flow logs its replication summary).
+const SUMMARY_INTERVAL: Duration = Duration::from_secs(30);
+
+/// What the task did since it started, for the periodic summary line.
+#[derive(Debug, Default)]
+struct CheckpointCounts {
+    checkpoints_emitted: u64,
+    emit_failures: u64,
+    group_offsets_synced: u64,
+    groups_skipped_active: u64,
+    group_sync_failures: u64,
+}
+
 struct CheckpointTask {
+    counts: CheckpointCounts,
     source: Client,
     target: Client,
     settings: CheckpointSettings,
@@ -200,6 +224,7 @@ impl CheckpointTask {
         let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?;
         tracing::info!(flow = %format_args!("{}->{}", settings.source_alias, settings.target_alias), topic = %settings.topic, groups = store.groups().len(), "loaded checkpoints");
         Ok(CheckpointTask {
+            counts: CheckpointCounts::default(),
             source,
             target,
             settings,
@@ -209,6 +234,20 @@ impl CheckpointTask {
             producer,
             groups: Vec::new(),
         })
+    }
+
+    fn log_summary(&self) {
+        let c = &self.counts;
+        tracing::info!(
+            flow = %self.flow(),
+            groups = self.groups.len(),
+            checkpoints_emitted = c.checkpoints_emitted,
+            emit_failures = c.emit_failures,
+            group_offsets_synced = c.group_offsets_synced,
+            groups_skipped_active = c.groups_skipped_active,
+            group_sync_failures = c.group_sync_failures,
+            "checkpoint summary"
+        );
     }
 
     fn flow(&self) -> String {
@@ -343,11 +382,13 @@ impl CheckpointTask {
             let plan = match plan_group(&self.target, &group, &translated).await {
                 Ok(plan) => plan,
                 Err(e) => {
+                    self.counts.group_sync_failures += 1;
                     tracing::warn!(flow = %self.flow(), group, error = %e, "reading the target group failed");
                     continue;
                 }
             };
             if let TargetGroup::Active(state) = &plan.state {
+                self.counts.groups_skipped_active += 1;
                 tracing::debug!(flow = %self.flow(), group, state, "target group has active members; not synced");
                 continue;
             }
@@ -356,12 +397,15 @@ impl CheckpointTask {
             }
             match apply_plan(&self.target, &plan).await {
                 Ok(applied) => {
+                    self.counts.group_offsets_synced += applied.written.len() as u64;
+                    self.counts.group_sync_failures += applied.failed.len() as u64;
                     for (tp, e) in &applied.failed {
                         tracing::warn!(flow = %self.flow(), group, partition = %tp, error = %e, "group offset not synced");
                     }
                     tracing::debug!(flow = %self.flow(), group, written = applied.written.len(), "group offsets synced");
                 }
                 Err(e) => {
+                    self.counts.group_sync_failures += 1;
                     tracing::warn!(flow = %self.flow(), group, error = %e, "group offsets not synced")
                 }
             }
