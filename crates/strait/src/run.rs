@@ -177,6 +177,7 @@ fn log_totals(flow: &str, m: &MetricsSnapshot) {
         bytes_produced = m.bytes_produced,
         data_loss_events = m.data_loss_events,
         partitions_stopped = m.partitions_stopped,
+        offset_syncs_dropped = m.offset_syncs_dropped,
         "replication summary"
     );
 }

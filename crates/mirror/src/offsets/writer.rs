@@ -46,11 +46,17 @@ impl std::fmt::Debug for OffsetSyncSettings {
     }
 }
 
+/// Syncs waiting for the writer, at most. Each sync describes its own stretch of positions, so
+/// one that is dropped while the syncs cluster is slow only makes translation inside that
+/// stretch conservative (MM2's answer) instead of exact; it never holds back replication and
+/// never makes a translation wrong.
+pub const SYNC_QUEUE: usize = 8192;
+
 /// A running writer: send syncs into `sender`; drop every sender, then await `task` to have
 /// everything sent written.
 #[derive(Debug)]
 pub struct SyncWriter {
-    pub sender: mpsc::UnboundedSender<SyncRecord>,
+    pub sender: mpsc::Sender<SyncRecord>,
     pub task: JoinHandle<()>,
 }
 
@@ -61,7 +67,7 @@ pub async fn start_sync_writer(
 ) -> Result<SyncWriter, ReplicateError> {
     create_compacted_topic(&client, &settings.topic, settings.replication_factor).await?;
     let producer = IdempotentProducer::new(client.clone(), ProducerConfig::default()).await?;
-    let (sender, receiver) = mpsc::unbounded_channel();
+    let (sender, receiver) = mpsc::channel(SYNC_QUEUE);
     let tp = TopicPartition::new(settings.topic.clone(), 0);
     let task = tokio::spawn(write_syncs(client, producer, tp, receiver));
     Ok(SyncWriter { sender, task })
@@ -71,7 +77,7 @@ async fn write_syncs(
     client: Client,
     producer: IdempotentProducer,
     tp: TopicPartition,
-    mut receiver: mpsc::UnboundedReceiver<SyncRecord>,
+    mut receiver: mpsc::Receiver<SyncRecord>,
 ) {
     let mut pending = Vec::new();
     while let Some(first) = receiver.recv().await {

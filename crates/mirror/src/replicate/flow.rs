@@ -149,7 +149,7 @@ struct Flow {
         mpsc::UnboundedReceiver<Failure>,
     ),
     /// Offset syncs to the writer task; `None` when `emit.offset-syncs.enabled=false`.
-    syncs: Option<mpsc::UnboundedSender<SyncRecord>>,
+    syncs: Option<mpsc::Sender<SyncRecord>>,
 }
 
 impl Flow {
@@ -349,6 +349,7 @@ impl Flow {
             state: PartitionSyncs::new(&tp.topic, tp.partition, lag_max, start),
             sender,
             out: Vec::new(),
+            metrics: self.metrics.clone(),
         })
     }
 
@@ -499,8 +500,9 @@ impl Flow {
 /// One acker's offset-sync state and the way to the writer.
 struct AckerSyncs {
     state: PartitionSyncs,
-    sender: mpsc::UnboundedSender<SyncRecord>,
+    sender: mpsc::Sender<SyncRecord>,
     out: Vec<SyncRecord>,
+    metrics: Arc<FlowMetrics>,
 }
 
 impl AckerSyncs {
@@ -532,8 +534,11 @@ impl AckerSyncs {
 
     fn send(&mut self) {
         for sync in self.out.drain(..) {
-            // A closed writer means the flow is stopping; syncs are advisory.
-            let _ = self.sender.send(sync);
+            // A closed writer means the flow is stopping. A full queue means the syncs cluster
+            // is behind: drop rather than stall replication (see `SYNC_QUEUE`).
+            if let Err(mpsc::error::TrySendError::Full(_)) = self.sender.try_send(sync) {
+                FlowMetrics::add(&self.metrics.offset_syncs_dropped, 1);
+            }
         }
     }
 }
@@ -581,4 +586,43 @@ async fn flush_positions(
     store.store(producer, &changed).await?;
     FlowMetrics::add(&metrics.positions_stored, changed.len() as u64);
     Ok(())
+}
+
+#[cfg(test)]
+mod sync_queue_tests {
+    use super::*;
+    use crate::offsets::records::OffsetSync;
+
+    fn sync(upstream: i64) -> SyncRecord {
+        SyncRecord {
+            sync: OffsetSync {
+                topic: "t".into(),
+                partition: 0,
+                upstream,
+                downstream: upstream,
+            },
+            segment: None,
+        }
+    }
+
+    #[test]
+    fn a_full_sync_queue_drops_and_counts_instead_of_blocking() {
+        let (sender, mut receiver) = mpsc::channel(2);
+        let metrics = Arc::new(FlowMetrics::default());
+        let mut syncs = AckerSyncs {
+            state: PartitionSyncs::new("t", 0, 100, 0),
+            sender,
+            out: (0..5).map(sync).collect(),
+            metrics: metrics.clone(),
+        };
+        syncs.send();
+        assert_eq!(metrics.snapshot().offset_syncs_dropped, 3);
+        assert_eq!(receiver.try_recv().ok(), Some(sync(0)));
+        assert_eq!(receiver.try_recv().ok(), Some(sync(1)));
+        // Room again: nothing more is dropped.
+        syncs.out.push(sync(5));
+        syncs.send();
+        assert_eq!(receiver.try_recv().ok(), Some(sync(5)));
+        assert_eq!(metrics.snapshot().offset_syncs_dropped, 3);
+    }
 }

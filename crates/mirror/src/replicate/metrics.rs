@@ -16,6 +16,8 @@ pub struct FlowMetrics {
     pub partitions_stopped: AtomicU64,
     pub produce_failures: AtomicU64,
     pub positions_stored: AtomicU64,
+    /// Offset syncs not written because the writer's queue was full.
+    pub offset_syncs_dropped: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -31,6 +33,7 @@ pub struct MetricsSnapshot {
     pub partitions_stopped: u64,
     pub produce_failures: u64,
     pub positions_stored: u64,
+    pub offset_syncs_dropped: u64,
 }
 
 impl FlowMetrics {
@@ -52,6 +55,7 @@ impl FlowMetrics {
             partitions_stopped: get(&self.partitions_stopped),
             produce_failures: get(&self.produce_failures),
             positions_stored: get(&self.positions_stored),
+            offset_syncs_dropped: get(&self.offset_syncs_dropped),
         }
     }
 }
