@@ -328,3 +328,36 @@ async fn run_exits_with_the_error_when_a_flow_fails() {
         "A->B did not stop cleanly:\n{log}"
     );
 }
+
+/// MM2's internal topics default to replication factor 3: on a smaller cluster the error names
+/// the setting to change (seed 002 runs single-broker clusters without setting it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replication_factor_the_cluster_cannot_hold_names_its_setting() {
+    let h = Harness::get();
+    let dir = tempfile::tempdir().unwrap();
+    // A fresh source alias, so that its checkpoints topic does not exist yet.
+    let alias = strait_harness::unique_topic("rf");
+    let config = write_file(
+        dir.path(),
+        "mm2.properties",
+        &format!(
+            "clusters = {alias}, B\n{alias}.bootstrap.servers = {a}\nB.bootstrap.servers = {b}\n\
+             {alias}->B.enabled = true\ntopics = {alias}-topic\nreplication.factor = 1\n\
+             offset-syncs.topic.replication.factor = 1\noffset.storage.replication.factor = 1\n\
+             emit.heartbeats.enabled = false\n",
+            a = h.a(),
+            b = h.b()
+        ),
+    );
+    let strait = start_strait(&config, dir.path(), "strait");
+    let (status, log) = strait.wait_exit(Duration::from_secs(60)).await;
+    assert!(!status.success(), "{log}");
+    let last = log.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("strait: error:")
+            && last.contains(&format!("{alias}.checkpoints.internal"))
+            && last.contains("replication factor 3")
+            && last.contains("`checkpoints.topic.replication.factor`"),
+        "the last line should name the topic and the setting:\n{log}"
+    );
+}

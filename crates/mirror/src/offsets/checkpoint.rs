@@ -130,7 +130,14 @@ pub async fn run_checkpoints(
     settings: CheckpointSettings,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ReplicateError> {
-    create_compacted_topic(&target, &settings.topic, settings.replication_factor).await?;
+    let setting = "checkpoints.topic.replication.factor";
+    create_compacted_topic(
+        &target,
+        &settings.topic,
+        settings.replication_factor,
+        setting,
+    )
+    .await?;
     let mut task = CheckpointTask::start(source, target, settings).await?;
     let emit_every = task.settings.emit_interval.max(Duration::from_millis(10));
     let mut emit_at = Instant::now();

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::records::Heartbeat;
 use crate::replicate::ReplicateError;
-use crate::replicate::store::ensure_topic;
+use crate::replicate::store::{InternalTopic, ensure_topic};
 
 /// Where and how often flow `source->target` beats.
 #[derive(Debug, Clone)]
@@ -31,14 +31,13 @@ pub async fn run_heartbeats(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ReplicateError> {
     let compact = [("cleanup.policy", "compact")];
-    ensure_topic(
-        &target,
-        &settings.topic,
-        1,
-        settings.replication_factor,
-        &compact,
-    )
-    .await?;
+    let spec = InternalTopic {
+        name: &settings.topic,
+        partitions: 1,
+        replication_factor: settings.replication_factor,
+        setting: "heartbeats.topic.replication.factor",
+    };
+    ensure_topic(&target, &spec, &compact).await?;
     let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?;
     let tp = TopicPartition::new(settings.topic.clone(), 0);
     let mut tick = tokio::time::interval(settings.interval.max(Duration::from_millis(10)));

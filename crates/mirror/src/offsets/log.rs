@@ -11,7 +11,7 @@ use kwire::client::{
 use kwire::protocol::ResponseError;
 
 use crate::replicate::ReplicateError;
-use crate::replicate::store::ensure_topic;
+use crate::replicate::store::{InternalTopic, ensure_topic};
 
 /// Creates a single-partition compacted topic unless it exists. Like MM2
 /// (`MirrorUtils.createCompactedTopic`), carries on when it may not create it: an administrator
@@ -20,9 +20,16 @@ pub(crate) async fn create_compacted_topic(
     client: &Client,
     topic: &str,
     replication_factor: i16,
+    setting: &'static str,
 ) -> Result<(), ReplicateError> {
     let compact = [("cleanup.policy", "compact")];
-    match ensure_topic(client, topic, 1, replication_factor, &compact).await {
+    let spec = InternalTopic {
+        name: topic,
+        partitions: 1,
+        replication_factor,
+        setting,
+    };
+    match ensure_topic(client, &spec, &compact).await {
         Err(ReplicateError::Kafka(e))
             if matches!(
                 e.code(),

@@ -65,7 +65,14 @@ pub async fn start_sync_writer(
     client: Client,
     settings: &OffsetSyncSettings,
 ) -> Result<SyncWriter, ReplicateError> {
-    create_compacted_topic(&client, &settings.topic, settings.replication_factor).await?;
+    let setting = "offset-syncs.topic.replication.factor";
+    create_compacted_topic(
+        &client,
+        &settings.topic,
+        settings.replication_factor,
+        setting,
+    )
+    .await?;
     let producer = IdempotentProducer::new(client.clone(), ProducerConfig::default()).await?;
     let (sender, receiver) = mpsc::channel(SYNC_QUEUE);
     let tp = TopicPartition::new(settings.topic.clone(), 0);

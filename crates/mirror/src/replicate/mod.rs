@@ -218,6 +218,16 @@ pub enum ReplicateError {
     )]
     GroupActive { group: String, state: String },
     #[error(
+        "cluster '{cluster}': cannot create topic '{topic}' with replication factor {factor} ({reason}): set `{setting}` to at most the number of brokers, or -1 for the broker default"
+    )]
+    ReplicationFactor {
+        cluster: String,
+        topic: String,
+        factor: i16,
+        setting: &'static str,
+        reason: String,
+    },
+    #[error(
         "consumer group '{group}' on the source has active members, so strait cannot commit this MirrorMaker 1 flow's positions to it; stop MirrorMaker 1 first"
     )]
     SourceGroupActive { group: String },
@@ -230,7 +240,9 @@ impl ReplicateError {
             ReplicateError::Kafka(e) => e.is_retriable(),
             ReplicateError::Batch(_) | ReplicateError::Format(_) => false,
             ReplicateError::TopicUnavailable { .. } => true,
-            ReplicateError::GroupActive { .. } | ReplicateError::SourceGroupActive { .. } => false,
+            ReplicateError::GroupActive { .. }
+            | ReplicateError::SourceGroupActive { .. }
+            | ReplicateError::ReplicationFactor { .. } => false,
         }
     }
 }

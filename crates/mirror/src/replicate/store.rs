@@ -123,14 +123,13 @@ impl ConnectOffsets {
         source_alias: &str,
     ) -> Result<Self, ReplicateError> {
         let configs = [("cleanup.policy", "compact")];
-        ensure_topic(
-            &client,
-            topic,
-            default_partitions,
+        let spec = InternalTopic {
+            name: topic,
+            partitions: default_partitions,
             replication_factor,
-            &configs,
-        )
-        .await?;
+            setting: "offset.storage.replication.factor",
+        };
+        ensure_topic(&client, &spec, &configs).await?;
         let partitions = partition_count(&client, topic).await?;
         Ok(ConnectOffsets {
             client,
@@ -201,15 +200,22 @@ impl ConnectOffsets {
     }
 }
 
+/// How strait creates one of its internal topics, and the setting that sizes it.
+pub(crate) struct InternalTopic<'a> {
+    pub name: &'a str,
+    pub partitions: i32,
+    pub replication_factor: i16,
+    /// The MM2 key an operator changes when the cluster cannot hold this many replicas.
+    pub setting: &'static str,
+}
+
 /// Creates `topic` unless it exists. Kafka answers TOPIC_ALREADY_EXISTS for a topic that exists.
 pub(crate) async fn ensure_topic(
     client: &Client,
-    topic: &str,
-    partitions: i32,
-    replication_factor: i16,
+    topic: &InternalTopic<'_>,
     configs: &[(&str, &str)],
 ) -> Result<(), ReplicateError> {
-    let mut new = NewTopic::new(topic, partitions, replication_factor);
+    let mut new = NewTopic::new(topic.name, topic.partitions, topic.replication_factor);
     new.configs = configs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -220,10 +226,39 @@ pub(crate) async fn ensure_topic(
                 tracing::info!(cluster = client.cluster_name(), topic = %name, "created topic")
             }
             Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                return Err(replication_factor_hint(
+                    client,
+                    &name,
+                    topic.replication_factor,
+                    topic.setting,
+                    e,
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// A topic creation error, naming the setting to change when the replication factor is the
+/// problem (a single-broker cluster and MM2's default of 3 for internal topics).
+pub(crate) fn replication_factor_hint(
+    client: &Client,
+    topic: &str,
+    factor: i16,
+    setting: &'static str,
+    e: kwire::error::Error,
+) -> ReplicateError {
+    if e.code() != Some(ResponseError::InvalidReplicationFactor) {
+        return e.into();
+    }
+    ReplicateError::ReplicationFactor {
+        cluster: client.cluster_name().to_owned(),
+        topic: topic.to_owned(),
+        factor,
+        setting,
+        reason: e.to_string(),
+    }
 }
 
 pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32, ReplicateError> {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use kwire::client::{Client, ConfigResource, NewTopic};
 use kwire::protocol::ResponseError;
 
+use super::store::replication_factor_hint;
 use super::{FlowSettings, ReplicateError};
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
@@ -103,7 +104,11 @@ async fn create_remote(
                 "created remote topic"
             ),
             Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => {
+                let factor = settings.replication_factor;
+                let setting = "replication.factor";
+                return Err(replication_factor_hint(target, &name, factor, setting, e));
+            }
         }
     }
     super::store::partition_count(target, remote).await?;
