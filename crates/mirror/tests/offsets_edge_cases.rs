@@ -5,32 +5,26 @@
 //! Java producer (`tests/java/*.java`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod offsets_common;
+mod common;
 
-use std::io::BufRead;
-use std::process::Stdio;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use bytes::Bytes;
-use kwire::batch::{BatchBuilder, BatchView, Compression, Record};
-use kwire::client::{
-    Client, IdempotentProducer, IsolationLevel, OffsetSpec, ProducerConfig, TopicPartition,
+use common::java::{OpenTxn, compile_in_background, run_java};
+use common::kafka::{
+    clusters, create_topic, eventually, now_ms, numbered, produce, record, send_coded, stable_ends,
 };
+use common::log::{Log, read_log, wait_compacted};
+use common::offsets::{Names, commit, committed, exact_target, index_from_topic, start_mirror};
+use kwire::batch::{Compression, Record};
+use kwire::client::{Client, TopicPartition};
 use mirror::offsets::checkpoint::CheckpointStore;
 use mirror::offsets::index::Translation;
-use offsets_common::*;
-use strait_harness::Harness;
 
 /// Records of rounds a second apart (each round rolls a segment), keys repeating across
 /// rounds, so the cleaner leaves gaps and empty batches.
 async fn produce_compactable(source: &Client, topic: &str) {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    let producer = IdempotentProducer::new(source.clone(), ProducerConfig::default())
-        .await
-        .unwrap();
+    let base = now_ms() - 600_000;
+    let mut batches = Vec::new();
     for round in 0..6_i64 {
         for batch in 0..3_i64 {
             let records: Vec<Record> = (0..20_i64)
@@ -41,81 +35,24 @@ async fn produce_compactable(source: &Client, topic: &str) {
                     } else {
                         format!("key-{}", (round * 37 + n * 11) % 90)
                     };
-                    Record {
-                        offset: i,
-                        timestamp: now - 600_000 + round * 1_000 + n,
-                        key: Some(Bytes::from(key)),
-                        value: Some(Bytes::from(format!(
-                            "round {round} batch {batch} record {i}"
-                        ))),
-                        headers: vec![],
-                    }
+                    let value = format!("round {round} batch {batch} record {i}");
+                    record(base + round * 1_000 + n, Some(&key), Some(&value), &[])
                 })
                 .collect();
-            let builder = BatchBuilder {
-                compression: if round % 2 == 0 {
-                    Compression::Lz4
-                } else {
-                    Compression::None
-                },
-                ..Default::default()
+            let codec = if round % 2 == 0 {
+                Compression::Lz4
+            } else {
+                Compression::None
             };
-            let batch = BatchView::new(builder.build(&records).unwrap()).unwrap();
-            producer
-                .send(TopicPartition::new(topic, 0), batch)
-                .await
-                .unwrap()
-                .await
-                .unwrap();
+            batches.push((0, codec, records));
         }
     }
-    producer.close().await;
+    send_coded(source, topic, batches).await;
 }
 
-/// Waits until the cleaner made gaps and the log stopped changing (two reads 2.5 s apart).
-async fn wait_compacted(source: &Client, topic: &str) -> Log {
-    let mut last = eventually("compaction", 120, || async {
-        let log = read_log(source, topic, 0).await;
-        if (log.records.len() as i64) < log.end {
-            Ok(log.records.len())
-        } else {
-            Err("no gap yet".into())
-        }
-    })
-    .await;
-    loop {
-        tokio::time::sleep(Duration::from_millis(2_500)).await;
-        let log = read_log(source, topic, 0).await;
-        if log.records.len() == last {
-            return log;
-        }
-        last = log.records.len();
-    }
-}
-
-async fn wait_no_open_transaction(source: &Client, tp: &TopicPartition) {
-    eventually("no open transaction", 60, || async {
-        let ask =
-            |isolation| source.list_offsets(isolation, vec![(tp.clone(), OffsetSpec::Latest)]);
-        let stable = ask(IsolationLevel::ReadCommitted)
-            .await
-            .into_values()
-            .next()
-            .unwrap()
-            .unwrap()
-            .offset;
-        let end = ask(IsolationLevel::ReadUncommitted)
-            .await
-            .into_values()
-            .next()
-            .unwrap()
-            .unwrap()
-            .offset;
-        if stable == end {
-            Ok(())
-        } else {
-            Err(format!("last stable {stable}, end {end}"))
-        }
+async fn wait_no_open_transaction(source: &Client, topic: &str, partitions: i32) {
+    eventually("no open transaction", 60, || {
+        stable_ends(source, topic, partitions)
     })
     .await;
 }
@@ -124,8 +61,8 @@ async fn wait_no_open_transaction(source: &Client, tp: &TopicPartition) {
 /// steps, OpenTxn's record once aborted) left out.
 async fn committed_log(client: &Client, topic: &str, partition: i32) -> Log {
     let mut log = read_log(client, topic, partition).await;
-    log.records.retain(|(_, v)| {
-        let v = v.as_deref().unwrap_or_default();
+    log.records.retain(|r| {
+        let v = r.value.as_deref().unwrap_or_default();
         !(v.starts_with(b"a1-") || v.starts_with(b"a2-") || v == b"open-txn")
     });
     log
@@ -133,18 +70,13 @@ async fn committed_log(client: &Client, topic: &str, partition: i32) -> Log {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compacted_and_transactional_topics_translate_every_position_exactly() {
-    let h = Harness::get();
-    let classes = tokio::task::spawn_blocking({
-        let h = h.clone();
-        move || java_classes(&h, "TxnProducer")
-    });
+    let (h, source, target) = clusters().await;
+    let classes = compile_in_background(&h, "tests/java/TxnProducer.java");
     let names = Names::new("ckpt-edge");
     let (compacted, txn) = (
         format!("{}-compacted", names.prefix),
         format!("{}-txn", names.prefix),
     );
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     let configs = [
         ("cleanup.policy", "compact"),
         ("segment.ms", "100"),
@@ -155,50 +87,44 @@ async fn compacted_and_transactional_topics_translate_every_position_exactly() {
     produce_compactable(&source, &compacted).await;
     create_topic(&source, &txn, 2, &[]).await;
     let classes = classes.await.unwrap();
-    let out = java(
+    let out = run_java(
         &h,
         &classes,
         "TxnProducer",
         &[h.a(), &txn, &format!("strait-{txn}")],
     )
-    .output()
-    .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("DONE"),
-        "{out:?}"
-    );
-    for p in 0..2 {
-        wait_no_open_transaction(&source, &TopicPartition::new(txn.clone(), p)).await;
-    }
-    let compacted_log = wait_compacted(&source, &compacted).await;
+    .stdout;
+    assert!(out.contains("DONE"), "{out}");
+    wait_no_open_transaction(&source, &txn, 2).await;
+    let compacted_log = wait_compacted(&source, &compacted, 1).await.remove(0);
 
     // Groups inside gaps: the first offsets of the compacted log that hold no record, an
     // aborted transaction's first record and a commit marker of the transactional one.
     let g = |name: &str| format!("{}-{name}", names.groups);
     let hole = (0..compacted_log.end)
-        .find(|o| compacted_log.records.iter().all(|(r, _)| r != o))
+        .find(|o| compacted_log.records.iter().all(|r| r.offset != *o))
         .unwrap();
     commit(&source, &g("hole"), &compacted, 0, hole).await;
     let txn_log = read_log(&source, &txn, 0).await;
     let aborted_at = txn_log
         .records
         .iter()
-        .find(|(_, v)| v.as_deref() == Some(b"a1-0-p0"))
+        .find(|r| r.value.as_deref() == Some(b"a1-0-p0"))
         .unwrap()
-        .0;
+        .offset;
     commit(&source, &g("aborted"), &txn, 0, aborted_at).await;
     let after_c1 = txn_log
         .records
         .iter()
-        .find(|(_, v)| v.as_deref() == Some(b"c1-3-p0"))
+        .find(|r| r.value.as_deref() == Some(b"c1-3-p0"))
         .unwrap()
-        .0
+        .offset
         + 1;
     commit(&source, &g("marker"), &txn, 0, after_c1).await;
     let p1_end = read_log(&source, &txn, 1).await.end;
     commit(&source, &g("end"), &txn, 1, p1_end).await;
 
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let mirror = start_mirror(&h, &names).await;
     let expect = [
         (&compacted, 0, hole, "hole"),
         (&txn, 0, aborted_at, "aborted"),
@@ -250,39 +176,22 @@ async fn compacted_and_transactional_topics_translate_every_position_exactly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_open_transaction_never_lets_a_translation_point_past_replicated_data() {
-    let h = Harness::get();
-    let classes = tokio::task::spawn_blocking({
-        let h = h.clone();
-        move || java_classes(&h, "OpenTxn")
-    });
+    let (h, source, target) = clusters().await;
+    let classes = compile_in_background(&h, "tests/java/OpenTxn.java");
     let names = Names::new("ckpt-open");
     let topic = format!("{}-t", names.prefix);
     let remote = format!("A.{topic}");
     let tp = TopicPartition::new(topic.clone(), 0);
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     create_topic(&source, &topic, 1, &[]).await;
     produce(&source, &topic, 0, &numbered("before", 0, 10), 4).await;
     let classes = classes.await.unwrap();
-    let mut open = java(
-        &h,
-        &classes,
-        "OpenTxn",
-        &[h.a(), &topic, "0", &format!("strait-{topic}")],
-    )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let mut lines = std::io::BufReader::new(open.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "OPEN");
+    let open = OpenTxn::begin(&h, &classes, &topic, 0);
     produce(&source, &topic, 0, &numbered("after", 0, 10), 4).await;
     let g = |name: &str| format!("{}-{name}", names.groups);
     commit(&source, &g("before"), &topic, 0, 5).await;
     commit(&source, &g("after"), &topic, 0, 15).await;
 
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let mirror = start_mirror(&h, &names).await;
     eventually("records before the transaction on B", 60, || async {
         let got = committed(&target, &g("before"), &remote, 0).await;
         if got == Some(5) {
@@ -320,13 +229,8 @@ async fn an_open_transaction_never_lets_a_translation_point_past_replicated_data
     );
 
     // The transaction aborts: replication goes on and the group lands exactly.
-    drop(open.stdin.take());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while open.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "OpenTxn did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    wait_no_open_transaction(&source, &tp).await;
+    open.abort(60);
+    wait_no_open_transaction(&source, &topic, 1).await;
     eventually("the group after the transaction on B", 60, || async {
         let s = committed_log(&source, &topic, 0).await;
         let t = read_log(&target, &remote, 0).await;

@@ -12,7 +12,7 @@
 //! elsewhere, never past it, never past the target's log end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod offsets_common;
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -20,11 +20,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::java::{QUICK_JVM, formatted, jvm, terminate};
+use common::kafka::{clusters, connect, create_topic, eventually, numbered, produce};
+use common::log::{Log, read_log};
+use common::offsets::{Names, commit, exact_target, start_mirror, sync_records};
 use kwire::client::Client;
 use mirror::offsets::log::TopicTail;
 use mirror::offsets::records::Checkpoint;
-use mirror::offsets::sync::SyncRecord;
-use offsets_common::*;
 use strait_harness::{Harness, unique_topic};
 
 /// Bound of every wait.
@@ -142,12 +144,8 @@ impl ConnectStandalone {
         );
         let log = dir.join("connect.log");
         let out = File::create(&log).unwrap();
-        let java = Command::new("java")
-            .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-            .arg(format!("-Dlog4j2.configurationFile={}", log4j.display()))
-            .arg("-cp")
-            .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-            .arg("org.apache.kafka.connect.cli.ConnectStandalone")
+        let class = "org.apache.kafka.connect.cli.ConnectStandalone";
+        let java = jvm(h, &QUICK_JVM, &log4j.display().to_string(), None, class)
             .arg(&worker)
             .arg(&connector)
             .stdin(Stdio::null())
@@ -198,17 +196,7 @@ impl ConnectStandalone {
 
     /// SIGTERM (Connect stops its connector and tasks), then at most 20 s for the exit.
     fn stop(mut self) -> Duration {
-        let started = Instant::now();
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.java.id().to_string()])
-            .status();
-        while started.elapsed() < Duration::from_secs(20) {
-            if let Ok(Some(_)) = self.java.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        started.elapsed()
+        terminate(&mut self.java, Duration::from_secs(20))
     }
 }
 
@@ -288,7 +276,7 @@ struct Scenario {
 
 impl Scenario {
     async fn connect() -> Scenario {
-        let h = Harness::get();
+        let (h, source, target) = clusters().await;
         let names = Names::new("ckpt-java");
         // Java's checkpoint connector reads `mm2-offset-syncs.<target alias>.internal` on the
         // source: the target alias is the test's prefix, so it reads exactly strait's topic.
@@ -299,8 +287,6 @@ impl Scenario {
         );
         let topic = format!("{}-t", names.prefix);
         let remote = format!("A.{topic}");
-        let source = connect(h.a(), "A").await;
-        let target = connect(h.b(), "B").await;
         let legacy = connect(h.legacy(), "legacy").await;
         Scenario {
             h,
@@ -359,8 +345,7 @@ impl Scenario {
     /// syncs and checkpoints stay frozen. Returns how long strait took.
     async fn run_strait(&self) -> Duration {
         let started = Instant::now();
-        let flow = flow_settings(&self.names);
-        let mirror = Mirror::start(&self.h, flow, checkpoint_settings(&self.names)).await;
+        let mirror = start_mirror(&self.h, &self.names).await;
         eventually("strait's checkpoints and final syncs", WAIT_SECS, || {
             self.strait_done()
         })
@@ -684,14 +669,8 @@ async fn java_checkpoint_connector_on_strait_syncs_agrees_with_strait() {
 /// strait's syncs of the test topic's partitions, `(upstream, downstream)` in topic order.
 async fn syncs_by_partition(source: &Client, topic: &str) -> BTreeMap<i32, Vec<(i64, i64)>> {
     let mut out: BTreeMap<i32, Vec<(i64, i64)>> = BTreeMap::new();
-    let records = TopicTail::new(source.clone(), topic)
-        .read_to_end()
-        .await
-        .unwrap();
-    for r in records {
-        let s = SyncRecord::decode(r.key.as_deref().unwrap(), r.value.as_deref().unwrap())
-            .unwrap()
-            .sync;
+    for record in sync_records(source, topic).await {
+        let s = record.sync;
         out.entry(s.partition)
             .or_default()
             .push((s.upstream, s.downstream));

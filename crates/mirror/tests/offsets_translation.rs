@@ -6,12 +6,15 @@
 //! ahead of the translation are left alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod offsets_common;
+mod common;
 
+use common::java::{compile_java, console_consumer, formatted, run_java};
+use common::kafka::{clusters, create_topic, eventually, numbered, produce};
+use common::log::read_log;
+use common::offsets::{Names, commit, committed, exact_target, index_from_topic, start_mirror};
 use kwire::client::{Client, TopicPartition};
 use mirror::offsets::checkpoint::CheckpointStore;
 use mirror::offsets::index::Translation;
-use offsets_common::*;
 use strait_harness::Harness;
 
 /// `(group, partition, source position)` checked on the target.
@@ -63,11 +66,9 @@ async fn wait_groups_on_target(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_resume_on_the_target_at_the_next_unconsumed_record_also_after_restart() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let names = Names::new("ckpt-plain");
     let topic = format!("{}-t", names.prefix);
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     create_topic(&source, &topic, 2, &[]).await;
     // Batches of uneven sizes, so positions fall inside forwarded batches.
     produce(&source, &topic, 0, &numbered("p0", 0, 120_000), 997).await;
@@ -78,7 +79,7 @@ async fn groups_resume_on_the_target_at_the_next_unconsumed_record_also_after_re
     commit(&source, &g("far"), &topic, 0, 10_007).await;
     commit(&source, &g("far"), &topic, 1, 0).await;
 
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let mirror = start_mirror(&h, &names).await;
     let first = [
         ("near", 0, 119_990),
         ("near", 1, 50),
@@ -125,19 +126,16 @@ async fn groups_resume_on_the_target_at_the_next_unconsumed_record_also_after_re
     );
 
     // And RemoteClusterUtils.translateOffsets, what Java users call on failover, agrees.
-    let classes = java_classes(&h, "Translate");
+    let classes = compile_java(&h, "tests/java/Translate.java");
     for (group, want) in [("near", [119_990, 50]), ("far", [10_007, 0])] {
-        let out = java(
+        let out = run_java(
             &h,
             &classes,
             "Translate",
             &[h.b(), &names.prefix, &g(group)],
-        )
-        .output()
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        );
         let expected = format!("A.{topic} 0 {}\nA.{topic} 1 {}\n", want[0], want[1]);
-        assert_eq!(stdout, expected, "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, expected, "{}", out.stderr);
     }
     let far_checkpoints = checkpoints_of(&h, &names, &g("far"), &format!("A.{topic}-0"));
     // More data, groups that moved on and one that appeared, then a restart of both tasks:
@@ -146,7 +144,7 @@ async fn groups_resume_on_the_target_at_the_next_unconsumed_record_also_after_re
     commit(&source, &g("near"), &topic, 0, 120_999).await;
     commit(&source, &g("new"), &topic, 0, 120_500).await;
     commit(&source, &g("old"), &topic, 0, 5).await;
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let mirror = start_mirror(&h, &names).await;
     let second = [
         ("near", 0, 120_999),
         ("near", 1, 50),
@@ -180,12 +178,10 @@ fn checkpoints_of(h: &Harness, names: &Names, group: &str, tp: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_active_on_the_target_or_ahead_of_the_translation_are_left_alone() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let names = Names::new("ckpt-rules");
     let topic = format!("{}-t", names.prefix);
     let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     create_topic(&source, &topic, 1, &[]).await;
     create_topic(&target, &remote, 1, &[]).await;
     produce(&source, &topic, 0, &numbered("r", 0, 100), 10).await;
@@ -210,7 +206,7 @@ async fn groups_active_on_the_target_or_ahead_of_the_translation_are_left_alone(
     })
     .await;
 
-    let mirror = Mirror::start(&h, flow_settings(&names), checkpoint_settings(&names)).await;
+    let mirror = start_mirror(&h, &names).await;
     wait_groups_on_target(&source, &target, &names, &topic, &[("control", 0, 20)]).await;
     // Checkpoints exist for all three; several sync rounds have run.
     let store_has_all = || async {

@@ -6,337 +6,30 @@
 //! Kafka's own Java producer (`tests/java/*.java`, compiled against the harness's jars).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::future::Future;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-use bytes::Bytes;
-use kwire::batch::{Batch, BatchBuilder, BatchView, Compression, Header, Record, split};
-use kwire::client::{
-    Client, ConfigResource, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel,
-    NewTopic, OffsetSpec, ProducerConfig, TopicPartition,
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::flow::{Running, position_store, settings, wait_positions, wait_target_ends};
+use common::java::{OpenTxn, compile_in_background, run_java};
+use common::kafka::{
+    bounds, clusters, create_topic, eventually, now_ms, record, send, stable_ends,
 };
-use kwire::connection::ClientConfig;
+use common::log::{
+    Rec, assert_same_records, is_sparse, read_log, read_topic, rec, shape, wait_compacted,
+};
+use kwire::batch::{BatchView, Compression, Record};
+use kwire::client::{Client, ConfigResource, IdempotentProducer, ProducerConfig, TopicPartition};
 use mirror::policy::UseDefaultsFrom;
 use mirror::policy::filter::{ConfigPropertyFilter, DEFAULT_CONFIG_PROPERTIES_EXCLUDE};
-use mirror::replicate::{
-    DataLossPolicy, FlowMetrics, FlowSettings, MetricsSnapshot, run_flow, store::ConnectOffsets,
-};
+use mirror::replicate::DataLossPolicy;
 use strait_harness::{Harness, unique_topic};
-use tokio::sync::watch;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-/// What a consumer sees of one record (offsets differ between source and target).
-type Rec = (i64, Option<Bytes>, Option<Bytes>, Vec<Header>);
-
-fn rec(r: &Record) -> Rec {
-    (
-        r.timestamp,
-        r.key.clone(),
-        r.value.clone(),
-        r.headers.clone(),
-    )
-}
-
-async fn connect(bootstrap: &str, name: &str) -> Client {
-    Client::connect(ClientConfig::new(vec![bootstrap.to_owned()], name))
-        .await
-        .unwrap()
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-async fn create_topic(client: &Client, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
-    let mut new = NewTopic::new(topic, partitions, 1);
-    new.configs = configs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    for (name, result) in client.create_topics(vec![new], false).await.unwrap() {
-        result.unwrap_or_else(|e| panic!("create {name}: {e}"));
-    }
-}
-
-/// Polls `probe` until it answers `Ok`, failing with its last answer after `secs` seconds.
-async fn eventually<T, F, Fut>(what: &str, secs: u64, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, String>>,
-{
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        match probe().await {
-            Ok(v) => return v,
-            Err(last) => assert!(
-                Instant::now() < deadline,
-                "{what}: not reached in {secs} s; last state: {last}"
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-/// Sends each `(partition, records)` as one batch through one idempotent producer.
-async fn send(client: &Client, topic: &str, codec: Compression, batches: Vec<(i32, Vec<Record>)>) {
-    let producer = IdempotentProducer::new(client.clone(), ProducerConfig::default())
-        .await
-        .unwrap();
-    let mut acks = Vec::new();
-    for (partition, records) in batches {
-        let builder = BatchBuilder {
-            compression: codec,
-            ..Default::default()
-        };
-        let batch = BatchView::new(builder.build(&records).unwrap()).unwrap();
-        let tp = TopicPartition::new(topic, partition);
-        acks.push(producer.send(tp, batch).await.unwrap());
-    }
-    for ack in acks {
-        ack.await.unwrap();
-    }
-    producer.close().await;
-}
-
-fn record(
-    timestamp: i64,
-    key: Option<&str>,
-    value: Option<&str>,
-    headers: &[(&str, &str)],
-) -> Record {
-    Record {
-        offset: 0,
-        timestamp,
-        key: key.map(|k| Bytes::from(k.to_owned())),
-        value: value.map(|v| Bytes::from(v.to_owned())),
-        headers: headers
-            .iter()
-            .map(|(k, v)| Header {
-                key: Bytes::from((*k).to_owned()),
-                value: Some(Bytes::from((*v).to_owned())),
-            })
-            .collect(),
-    }
-}
-
-/// `(log start, log end)` of partitions, read_uncommitted.
-async fn bounds(client: &Client, topic: &str, partitions: i32) -> Vec<(i64, i64)> {
-    let request = |spec| {
-        (0..partitions)
-            .map(|p| (TopicPartition::new(topic, p), spec))
-            .collect()
-    };
-    let isolation = IsolationLevel::ReadUncommitted;
-    let start = client
-        .list_offsets(isolation, request(OffsetSpec::Earliest))
-        .await;
-    let end = client
-        .list_offsets(isolation, request(OffsetSpec::Latest))
-        .await;
-    start
-        .into_values()
-        .zip(end.into_values())
-        .map(|(s, e)| (s.unwrap().offset, e.unwrap().offset))
-        .collect()
-}
-
-/// The end offsets (high watermark, or last stable offset under read_committed).
-async fn latest(
-    client: &Client,
-    topic: &str,
-    partitions: i32,
-    isolation: IsolationLevel,
-) -> Vec<i64> {
-    let request = (0..partitions)
-        .map(|p| (TopicPartition::new(topic, p), OffsetSpec::Latest))
-        .collect();
-    let answers = client.list_offsets(isolation, request).await;
-    answers.into_values().map(|r| r.unwrap().offset).collect()
-}
-
-async fn end_offsets(client: &Client, topic: &str, partitions: i32) -> Vec<i64> {
-    latest(client, topic, partitions, IsolationLevel::ReadUncommitted).await
-}
-
-/// One partition as it is stored: every batch (control batches included) from the log start to
-/// the high watermark, and the data records of the non-control batches in offset order.
-#[derive(Clone)]
-struct Log {
-    batches: Vec<BatchView>,
-    records: Vec<Record>,
-    start: i64,
-    end: i64,
-}
-
-impl Log {
-    fn recs(&self) -> Vec<Rec> {
-        self.records.iter().map(rec).collect()
-    }
-
-    fn values(&self) -> Vec<String> {
-        self.records
-            .iter()
-            .map(|r| String::from_utf8(r.value.as_deref().unwrap_or(b"<null>").to_vec()).unwrap())
-            .collect()
-    }
-
-    /// Whether some offset in `start..end` holds no record (compaction, markers, deletion).
-    fn has_gaps(&self) -> bool {
-        (self.records.len() as i64) < self.end - self.start
-    }
-
-    /// Panics unless the offsets are `0..end` without a hole, in plain data batches.
-    fn assert_dense_data(&self, what: &str) {
-        assert_eq!(self.start, 0, "{what}: log start");
-        let mut next = 0;
-        for b in &self.batches {
-            assert!(
-                !b.is_control(),
-                "{what}: control batch at {}",
-                b.base_offset()
-            );
-            assert!(
-                !b.is_transactional(),
-                "{what}: transactional batch at {}",
-                b.base_offset()
-            );
-            assert_eq!(b.base_offset(), next, "{what}: batch base offset");
-            assert_eq!(
-                i64::from(b.records_count()),
-                i64::from(b.last_offset_delta()) + 1,
-                "{what}: batch at {} is not dense",
-                b.base_offset()
-            );
-            next = b.last_offset() + 1;
-        }
-        assert_eq!(next, self.end, "{what}: end offset");
-        let offsets: Vec<i64> = self.records.iter().map(|r| r.offset).collect();
-        assert!(
-            offsets.iter().copied().eq(0..self.end),
-            "{what}: offsets are not 0..{}",
-            self.end
-        );
-    }
-}
-
-async fn read_log(client: &Client, topic: &str, partition: i32) -> Log {
-    let tp = TopicPartition::new(topic, partition);
-    let (start, end) = {
-        let isolation = IsolationLevel::ReadUncommitted;
-        let spec = |s| vec![(tp.clone(), s)];
-        let start = client
-            .list_offsets(isolation, spec(OffsetSpec::Earliest))
-            .await;
-        let end = client
-            .list_offsets(isolation, spec(OffsetSpec::Latest))
-            .await;
-        (
-            start.into_values().next().unwrap().unwrap().offset,
-            end.into_values().next().unwrap().unwrap().offset,
-        )
-    };
-    let mut log = Log {
-        batches: Vec::new(),
-        records: Vec::new(),
-        start,
-        end,
-    };
-    let mut offset = start;
-    while offset < end {
-        let req = FetchPartition {
-            tp: tp.clone(),
-            offset,
-            max_bytes: 4 << 20,
-            current_leader_epoch: None,
-        };
-        let fetched = client
-            .fetch(&FetchOptions::default(), vec![req])
-            .await
-            .unwrap();
-        let data = fetched.into_iter().next().unwrap().result.unwrap();
-        let before = offset;
-        for batch in split(data.records) {
-            let Batch::V2(b) = batch.unwrap() else {
-                panic!("legacy batch on a 4.x topic")
-            };
-            if b.last_offset() < offset {
-                continue;
-            }
-            offset = b.last_offset() + 1;
-            if !b.is_control() {
-                log.records.extend(
-                    b.records()
-                        .unwrap()
-                        .into_iter()
-                        .filter(|r| r.offset >= before),
-                );
-            }
-            log.batches.push(b);
-        }
-        assert!(offset > before, "{tp}: no progress reading at {offset}");
-    }
-    log
-}
-
-async fn read_topic(client: &Client, topic: &str, partitions: i32) -> Vec<Log> {
-    let mut out = Vec::new();
-    for p in 0..partitions {
-        out.push(read_log(client, topic, p).await);
-    }
-    out
-}
-
-/// Waits until the remote topic holds exactly `want[p]` records in partition `p`.
-async fn wait_target_ends(target: &Client, remote: &str, want: &[i64]) {
-    let partitions = want.len() as i32;
-    eventually(
-        &format!("{remote} end offsets {want:?}"),
-        90,
-        || async move {
-            let md = target.metadata(Some(&[remote.to_owned()])).await.unwrap();
-            let n = md
-                .topic(remote)
-                .filter(|t| t.error.is_none())
-                .map_or(0, |t| t.partitions.len());
-            if n < want.len() {
-                return Err(format!("{n} partitions"));
-            }
-            let ends = end_offsets(target, remote, partitions).await;
-            // Targets only grow: more records than expected is final.
-            assert!(
-                ends.iter().zip(want).all(|(e, w)| e <= w),
-                "{remote} holds more records than expected: {ends:?}, want {want:?}"
-            );
-            if ends == want {
-                Ok(())
-            } else {
-                Err(format!("{ends:?}"))
-            }
-        },
-    )
-    .await;
-}
-
-fn settings(prefix: &str) -> FlowSettings {
-    let prefix = prefix.to_owned();
-    let mut s = FlowSettings::new("A", "B");
-    s.select_topic = Arc::new(move |t| t.starts_with(&prefix));
-    s.replication_factor = 1;
-    s.offsets_topic_replication_factor = 1;
-    s.refresh_topics_interval = Duration::from_secs(1);
-    s.position_flush_interval = Duration::from_millis(200);
-    s
-}
 
 /// MM2's `config.properties.exclude` default, plus `extra` patterns.
 fn exclude_configs(extra: &str) -> mirror::replicate::NameFilter {
@@ -349,69 +42,6 @@ fn exclude_configs(extra: &str) -> mirror::replicate::NameFilter {
     Arc::new(move |name| !filter.should_replicate_config_property(name))
 }
 
-struct Running {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<Result<(), mirror::replicate::ReplicateError>>,
-    metrics: Arc<FlowMetrics>,
-}
-
-async fn start(h: &Harness, settings: FlowSettings) -> Running {
-    let (stop, stopped) = watch::channel(false);
-    let metrics = Arc::new(FlowMetrics::default());
-    let (source, target) = (connect(h.a(), "A").await, connect(h.b(), "B").await);
-    let task = tokio::spawn(run_flow(source, target, settings, metrics.clone(), stopped));
-    Running {
-        stop,
-        task,
-        metrics,
-    }
-}
-
-impl Running {
-    async fn stop(self) -> MetricsSnapshot {
-        self.stop.send(true).unwrap();
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("flow did not stop in 30 s")
-            .unwrap()
-            .expect("flow failed");
-        self.metrics.snapshot()
-    }
-}
-
-async fn position_store(target: &Client, connector: &str) -> ConnectOffsets {
-    ConnectOffsets::open(
-        target.clone(),
-        "mm2-offsets.A.internal",
-        25,
-        1,
-        connector,
-        "A",
-    )
-    .await
-    .unwrap()
-}
-
-/// Waits until the stored positions of `topic`'s partitions are `want` (`None`: nothing stored).
-async fn wait_positions(store: &ConnectOffsets, topic: &str, want: &[Option<i64>]) {
-    eventually(
-        &format!("{topic} stored positions {want:?}"),
-        60,
-        || async move {
-            let stored = store.load().await.unwrap();
-            let got: Vec<Option<i64>> = (0..want.len() as i32)
-                .map(|p| stored.get(&TopicPartition::new(topic, p)).copied())
-                .collect();
-            if got == want {
-                Ok(())
-            } else {
-                Err(format!("{got:?}"))
-            }
-        },
-    )
-    .await;
-}
-
 async fn topic_config(client: &Client, topic: &str, name: &str) -> Option<String> {
     let described = client
         .describe_configs(vec![ConfigResource::topic(topic)])
@@ -422,97 +52,6 @@ async fn topic_config(client: &Client, topic: &str, name: &str) -> Option<String
         .flat_map(|(_, entries)| entries.unwrap())
         .find(|e| e.name == name)
         .and_then(|e| e.value)
-}
-
-fn assert_same_records(topic: &str, want: &[Log], got: &[Log]) {
-    assert_eq!(want.len(), got.len(), "{topic}: partitions");
-    for (p, (w, g)) in want.iter().zip(got).enumerate() {
-        assert_eq!(
-            w.records.len(),
-            g.records.len(),
-            "{topic}-{p}: record count"
-        );
-        for (i, (a, b)) in w.recs().iter().zip(g.recs()).enumerate() {
-            assert!(
-                *a == b,
-                "{topic}-{p}: record {i} differs\n source {a:?}\n target {b:?}"
-            );
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Java helpers (Kafka's own clients, compiled against the harness's jars)
-// ---------------------------------------------------------------------------------------------
-
-fn compile_java(h: &Harness, name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/java/{name}.java"));
-    let classes = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic(name));
-    let out = Command::new("javac")
-        .arg("-cp")
-        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-        .arg("-d")
-        .arg(&classes)
-        .arg(&src)
-        .output()
-        .expect("cannot run javac");
-    assert!(
-        out.status.success(),
-        "javac {} failed:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    classes
-}
-
-/// Runs a compiled helper to completion (at most 120 s) and returns its stdout.
-fn run_java(h: &Harness, classes: &Path, class: &str, args: &[&str]) -> String {
-    let mut child = Command::new("java")
-        .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-        .arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            h.var("STRAIT_KAFKA_LOG4J2")
-        ))
-        .arg("-cp")
-        .arg(format!(
-            "{}:{}/*",
-            classes.display(),
-            h.var("STRAIT_KAFKA_LIB")
-        ))
-        .arg(class)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot start java");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            r.read_to_end(&mut buf).map(|_| buf)
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{class} did not finish in 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = String::from_utf8_lossy(&stdout.join().unwrap().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr.join().unwrap().unwrap()).into_owned();
-    assert!(
-        status.success(),
-        "{class} failed ({status})\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    stdout
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,57 +101,13 @@ async fn produce_compactable(source: &Client, topic: &str, partitions: i32) {
     }
 }
 
-/// The batch layout of a topic: `(base offset, last offset, record count)` per partition.
-type Shape = Vec<Vec<(i64, i64, i32)>>;
-
-fn shape(logs: &[Log]) -> Shape {
-    logs.iter()
-        .map(|l| {
-            l.batches
-                .iter()
-                .map(|b| (b.base_offset(), b.last_offset(), b.records_count()))
-                .collect()
-        })
-        .collect()
-}
-
-fn is_sparse(b: &BatchView) -> bool {
-    i64::from(b.records_count()) != i64::from(b.last_offset_delta()) + 1
-}
-
-/// Waits until the cleaner has made gaps in every partition and the log has settled: the same
-/// batches in two reads 2.5 s apart (five cleaner back-offs).
-async fn wait_compacted(source: &Client, topic: &str, partitions: i32) -> Vec<Log> {
-    let mut last = eventually(&format!("{topic} compacted"), 120, || async move {
-        let logs = read_topic(source, topic, partitions).await;
-        let gaps: Vec<bool> = logs.iter().map(Log::has_gaps).collect();
-        if gaps.iter().all(|g| *g) {
-            Ok(shape(&logs))
-        } else {
-            Err(format!("gaps per partition: {gaps:?}"))
-        }
-    })
-    .await;
-    loop {
-        tokio::time::sleep(Duration::from_millis(2_500)).await;
-        let logs = read_topic(source, topic, partitions).await;
-        let now = shape(&logs);
-        if now == last {
-            return logs;
-        }
-        last = now;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compacted_topic_with_gaps_arrives_as_the_source_holds_it_with_dense_offsets() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let prefix = unique_topic("compacted");
     // Tombstones removed as soon as possible, and tombstones kept a day (their batches carry a
     // delete horizon in the base timestamp field).
     let topics = [format!("{prefix}-r0"), format!("{prefix}-r1d")];
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     const PARTITIONS: i32 = 2;
     for (topic, retention) in topics.iter().zip(["0", "86400000"]) {
         let configs = [
@@ -670,7 +165,7 @@ async fn compacted_topic_with_gaps_arrives_as_the_source_holds_it_with_dense_off
     let mut s = settings(&prefix);
     s.exclude_config =
         exclude_configs("segment\\.ms, min\\.cleanable\\.dirty\\.ratio, delete\\.retention\\.ms");
-    let flow = start(&h, s).await;
+    let flow = Running::start(&h, s).await;
     let mut want = source_logs.clone();
     want[0][1].records.retain(|r| r.offset > resume_at);
     for (topic, logs) in topics.iter().zip(&want) {
@@ -730,14 +225,9 @@ fn txn_values(p: i32, with_aborted: bool) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transactions_arrive_committed_only_without_markers() {
-    let h = Harness::get();
-    let classes = tokio::task::spawn_blocking({
-        let h = h.clone();
-        move || compile_java(&h, "TxnProducer")
-    });
+    let (h, source, target) = clusters().await;
+    let classes = compile_in_background(&h, "tests/java/TxnProducer.java");
     let topic = unique_topic("txn");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     const PARTITIONS: i32 = 2;
     create_topic(&source, &topic, PARTITIONS, &[]).await;
     let classes = classes.await.unwrap();
@@ -745,7 +235,7 @@ async fn transactions_arrive_committed_only_without_markers() {
         let (h, topic) = (h.clone(), topic.clone());
         move || {
             let txn_id = format!("strait-{topic}");
-            run_java(&h, &classes, "TxnProducer", &[h.a(), &topic, &txn_id])
+            run_java(&h, &classes, "TxnProducer", &[h.a(), &topic, &txn_id]).stdout
         }
     })
     .await
@@ -756,14 +246,8 @@ async fn transactions_arrive_committed_only_without_markers() {
     // (the last stable offset has reached the high watermark).
     {
         let (source, topic) = (&source, topic.as_str());
-        eventually("no open transaction on the source", 60, || async move {
-            let stable = latest(source, topic, PARTITIONS, IsolationLevel::ReadCommitted).await;
-            let end = latest(source, topic, PARTITIONS, IsolationLevel::ReadUncommitted).await;
-            if stable == end {
-                Ok(())
-            } else {
-                Err(format!("last stable {stable:?}, end {end:?}"))
-            }
+        eventually("no open transaction on the source", 60, || {
+            stable_ends(source, topic, PARTITIONS)
         })
         .await;
     }
@@ -779,12 +263,12 @@ async fn transactions_arrive_committed_only_without_markers() {
     // starts anywhere inside them.
     let mut s = settings(&topic);
     s.max_partition_fetch_bytes = 1;
-    let committed = start(&h, s).await;
+    let committed = Running::start(&h, s).await;
     let mut s = settings(&topic);
     s.read_committed = false;
     s.remote_topic = Arc::new(|t| format!("U.{t}"));
     s.connector_name = "MirrorSourceConnector-uncommitted".to_owned();
-    let uncommitted = start(&h, s).await;
+    let uncommitted = Running::start(&h, s).await;
 
     let remote = format!("A.{topic}");
     let remote_u = format!("U.{topic}");
@@ -842,11 +326,9 @@ async fn transactions_arrive_committed_only_without_markers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_append_time_topic_keeps_the_visible_timestamps_on_a_create_time_target() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let topic = unique_topic("logappend");
     let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     const PARTITIONS: i32 = 2;
     create_topic(
         &source,
@@ -897,7 +379,7 @@ async fn log_append_time_topic_keeps_the_visible_timestamps_on_a_create_time_tar
 
     let mut s = settings(&topic);
     s.exclude_config = exclude_configs("");
-    let flow = start(&h, s).await;
+    let flow = Running::start(&h, s).await;
     wait_target_ends(&target, &remote, &[90, 90]).await;
     let metrics = flow.stop().await;
     let target_logs = read_topic(&target, &remote, PARTITIONS).await;
@@ -940,14 +422,12 @@ fn numbered(p: i32, from: i64, n: i64) -> Vec<Record> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topics_and_partitions_created_while_running_are_discovered() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let prefix = unique_topic("discovery");
     let topic = format!("{prefix}-late");
     let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
 
-    let flow = start(&h, settings(&prefix)).await;
+    let flow = Running::start(&h, settings(&prefix)).await;
     // Let the flow start (and do its first discovery) with no matching topic.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     create_topic(&source, &topic, 2, &[]).await;
@@ -1014,11 +494,9 @@ fn delete_records(h: &Harness, topic: &str, partition: i32, before: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let topic = unique_topic("dataloss");
     let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     const PARTITIONS: i32 = 2;
     create_topic(&source, &topic, PARTITIONS, &[]).await;
     let produce = |from: i64| {
@@ -1035,7 +513,7 @@ async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
     let store = position_store(&target, "MirrorSourceConnector").await;
 
     produce(0).await;
-    let flow = start(&h, settings(&topic)).await;
+    let flow = Running::start(&h, settings(&topic)).await;
     wait_target_ends(&target, &remote, &[100, 100]).await;
     wait_positions(&store, &topic, &[Some(99), Some(99)]).await;
     let first = flow.stop().await;
@@ -1051,12 +529,12 @@ async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
     .await
     .unwrap();
     assert_eq!(
-        bounds(&source, &topic, PARTITIONS).await,
+        bounds(&source, &topic, 0..PARTITIONS).await,
         vec![(150, 200), (0, 200)]
     );
 
     // Fail (the default): partition 0 stops at its position, partition 1 goes on.
-    let flow = start(&h, settings(&topic)).await;
+    let flow = Running::start(&h, settings(&topic)).await;
     wait_target_ends(&target, &remote, &[100, 200]).await;
     wait_positions(&store, &topic, &[Some(99), Some(199)]).await;
     produce(200).await;
@@ -1072,7 +550,7 @@ async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
     // Continue: partition 0 resumes at the new log start; the lost offsets never appear.
     let mut s = settings(&topic);
     s.data_loss = DataLossPolicy::Continue;
-    let flow = start(&h, s).await;
+    let flow = Running::start(&h, s).await;
     wait_target_ends(&target, &remote, &[250, 300]).await;
     wait_positions(&store, &topic, &[Some(299), Some(299)]).await;
     let resumed = flow.stop().await;
@@ -1094,113 +572,23 @@ async fn deleted_unreplicated_data_is_reported_and_never_skipped_silently() {
     );
 }
 
-/// OpenTxn.java running: a transaction stays open on one partition until `finish`.
-struct OpenTxn {
-    child: std::process::Child,
-    stdin: Option<std::process::ChildStdin>,
-    lines: std::sync::mpsc::Receiver<String>,
-}
-
-impl OpenTxn {
-    fn begin(h: &Harness, classes: &Path, topic: &str, partition: i32) -> OpenTxn {
-        let mut child = Command::new("java")
-            .args(["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
-            .arg(format!(
-                "-Dlog4j2.configurationFile={}",
-                h.var("STRAIT_KAFKA_LOG4J2")
-            ))
-            .arg("-cp")
-            .arg(format!(
-                "{}:{}/*",
-                classes.display(),
-                h.var("STRAIT_KAFKA_LIB")
-            ))
-            .arg("OpenTxn")
-            .args([
-                h.a(),
-                topic,
-                &partition.to_string(),
-                &format!("strait-{topic}"),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cannot start java");
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut txn = OpenTxn {
-            child,
-            stdin,
-            lines,
-        };
-        txn.expect_line("OPEN");
-        txn
-    }
-
-    fn expect_line(&mut self, want: &str) {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) if line == want => return,
-                Ok(_) => {}
-                Err(e) => panic!("OpenTxn did not print {want}: {e}"),
-            }
-        }
-    }
-
-    /// Closes standard input: the transaction is aborted and the process ends.
-    fn abort(mut self) {
-        drop(self.stdin.take());
-        self.expect_line("DONE");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(Instant::now() < deadline, "OpenTxn did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for OpenTxn {
-    fn drop(&mut self) {
-        // On a failed test: closing stdin lets the helper abort and exit by itself.
-        drop(self.stdin.take());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_deleted_while_running_is_reported_by_the_running_flow() {
-    let h = Harness::get();
-    let classes = tokio::task::spawn_blocking({
-        let h = h.clone();
-        move || compile_java(&h, "OpenTxn")
-    });
+    let (h, source, target) = clusters().await;
+    let classes = compile_in_background(&h, "tests/java/OpenTxn.java");
     let topic = unique_topic("liveloss");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
     const PARTITIONS: i32 = 2;
     create_topic(&source, &topic, PARTITIONS, &[]).await;
     let batches = (0..PARTITIONS).map(|p| (p, numbered(p, 0, 100))).collect();
     send(&source, &topic, Compression::Lz4, batches).await;
 
     // Two flows read_committed: `A.<topic>` fails on data loss, `C.<topic>` continues.
-    let fail = start(&h, settings(&topic)).await;
+    let fail = Running::start(&h, settings(&topic)).await;
     let mut s = settings(&topic);
     s.data_loss = DataLossPolicy::Continue;
     s.remote_topic = Arc::new(|t| format!("C.{t}"));
     s.connector_name = "MirrorSourceConnector-continue".to_owned();
-    let cont = start(&h, s).await;
+    let cont = Running::start(&h, s).await;
     let (remote_f, remote_c) = (format!("A.{topic}"), format!("C.{topic}"));
     wait_target_ends(&target, &remote_f, &[100, 100]).await;
     wait_target_ends(&target, &remote_c, &[100, 100]).await;
@@ -1237,18 +625,17 @@ async fn data_deleted_while_running_is_reported_by_the_running_flow() {
     }
 
     // The transaction ends (aborted); partition 0 goes on in `C.` only, partition 1 in both.
-    tokio::task::spawn_blocking(move || txn.abort())
+    tokio::task::spawn_blocking(move || txn.abort(120))
         .await
         .unwrap();
     {
         let (source, topic) = (&source, topic.as_str());
         eventually("the abort marker is written", 60, || async move {
-            let stable = latest(source, topic, PARTITIONS, IsolationLevel::ReadCommitted).await;
-            let end = latest(source, topic, PARTITIONS, IsolationLevel::ReadUncommitted).await;
-            if stable == end && end[0] == 202 {
+            let end = stable_ends(source, topic, PARTITIONS).await?;
+            if end[0] == 202 {
                 Ok(())
             } else {
-                Err(format!("last stable {stable:?}, end {end:?}"))
+                Err(format!("end {end:?}"))
             }
         })
         .await;

@@ -5,37 +5,20 @@
 //! values of 1 MB, across 8 partitions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use bytes::Bytes;
-use kwire::batch::{BatchBuilder, BatchView, Compression, Header, Record};
-use kwire::client::{
-    Client, IdempotentProducer, IsolationLevel, NewTopic, OffsetSpec, ProducerConfig,
-    TopicPartition,
-};
-use kwire::connection::ClientConfig;
-use mirror::replicate::{FlowMetrics, FlowSettings, run_flow};
+use common::flow::{Running, base_settings, wait_caught_up};
+use common::java::{compile_java, jvm};
+use common::kafka::{CODECS, clusters, create_topic, header, send};
+use kwire::batch::{Compression, Record};
+use kwire::client::Client;
 use strait_harness::{Harness, unique_topic};
-use tokio::sync::watch;
 
 const PARTITIONS: i32 = 8;
-
-async fn connect(bootstrap: &str, name: &str) -> Client {
-    Client::connect(ClientConfig::new(vec![bootstrap.to_owned()], name))
-        .await
-        .unwrap()
-}
-
-fn header(key: &[u8], value: Option<&[u8]>) -> Header {
-    Header {
-        key: Bytes::copy_from_slice(key),
-        value: value.map(Bytes::copy_from_slice),
-    }
-}
 
 /// A batch of assorted records for partition `p`; batch 0 of partition 0 carries a 1 MB value.
 fn records(p: i32, batch: i64) -> Vec<Record> {
@@ -70,57 +53,10 @@ fn records(p: i32, batch: i64) -> Vec<Record> {
 }
 
 async fn produce(client: &Client, topic: &str, codec: Compression) {
-    let producer = IdempotentProducer::new(client.clone(), ProducerConfig::default())
-        .await
-        .unwrap();
-    let mut acks = Vec::new();
-    for p in 0..PARTITIONS {
-        for b in 0..3 {
-            let builder = BatchBuilder {
-                compression: codec,
-                ..Default::default()
-            };
-            let batch = BatchView::new(builder.build(&records(p, b)).unwrap()).unwrap();
-            acks.push(
-                producer
-                    .send(TopicPartition::new(topic, p), batch)
-                    .await
-                    .unwrap(),
-            );
-        }
-    }
-    for ack in acks {
-        ack.await.unwrap();
-    }
-    producer.close().await;
-}
-
-async fn end_offsets(client: &Client, topic: &str) -> Vec<i64> {
-    let request = (0..PARTITIONS)
-        .map(|p| (TopicPartition::new(topic, p), OffsetSpec::Latest))
+    let batches = (0..PARTITIONS)
+        .flat_map(|p| (0..3).map(move |b| (p, records(p, b))))
         .collect();
-    let answers = client
-        .list_offsets(IsolationLevel::ReadUncommitted, request)
-        .await;
-    answers
-        .into_values()
-        .map(|r| r.map(|o| o.offset).unwrap_or(-1))
-        .collect()
-}
-
-fn compile_reader(h: &Harness) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kwire/tests/java/ReadTopic.java");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(unique_topic("read-topic-classes"));
-    let status = Command::new("javac")
-        .arg("-cp")
-        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-        .arg("-d")
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("javac");
-    assert!(status.success(), "javac {} failed", src.display());
-    out
+    send(client, topic, codec, batches).await;
 }
 
 /// ReadTopic's record lines per topic, with the topic name left out so that a source topic
@@ -131,18 +67,10 @@ fn java_read(
     bootstrap: &str,
     topics: &[String],
 ) -> BTreeMap<String, Vec<String>> {
-    let out = Command::new("java")
-        .arg(format!(
-            "-Dlog4j2.configurationFile={}",
-            h.var("STRAIT_KAFKA_LOG4J2")
-        ))
-        .arg("-cp")
-        .arg(format!(
-            "{}:{}/*",
-            classes.display(),
-            h.var("STRAIT_KAFKA_LIB")
-        ))
-        .arg("ReadTopic")
+    // The JVM's default heap, not a small one: the 1 MB values of every topic pass through
+    // this one consumer.
+    let log4j2 = h.var("STRAIT_KAFKA_LOG4J2");
+    let out = jvm(h, &[], log4j2, Some(classes), "ReadTopic")
         .arg(bootstrap)
         .args(topics)
         .output()
@@ -179,64 +107,21 @@ fn java_read(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn javas_consumer_reads_the_same_records_on_both_sides() {
-    let h = Harness::get();
+    let (h, source, target) = clusters().await;
     let prefix = unique_topic("java-read");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    let codecs = [
-        Compression::None,
-        Compression::Gzip,
-        Compression::Snappy,
-        Compression::Lz4,
-        Compression::Zstd,
-    ];
-    let topics: Vec<String> = codecs.iter().map(|c| format!("{prefix}-{c}")).collect();
-    let new = topics
-        .iter()
-        .map(|t| NewTopic::new(t, PARTITIONS, 1))
-        .collect();
-    for (_, r) in source.create_topics(new, false).await.unwrap() {
-        r.unwrap();
-    }
-    for (topic, codec) in topics.iter().zip(codecs) {
+    let topics: Vec<String> = CODECS.iter().map(|c| format!("{prefix}-{c}")).collect();
+    for (topic, codec) in topics.iter().zip(CODECS) {
+        create_topic(&source, topic, PARTITIONS, &[]).await;
         produce(&source, topic, codec).await;
     }
 
-    let (stop, stopped) = watch::channel(false);
-    let metrics = Arc::new(FlowMetrics::default());
-    let mut settings = FlowSettings::new("A", "B");
-    let selected = prefix.clone();
-    settings.select_topic = Arc::new(move |t| t.starts_with(&selected));
-    settings.replication_factor = 1;
-    settings.offsets_topic_replication_factor = 1;
-    let flow = tokio::spawn(run_flow(
-        connect(h.a(), "A").await,
-        connect(h.b(), "B").await,
-        settings,
-        metrics.clone(),
-        stopped,
-    ));
-
+    let flow = Running::start(&h, base_settings(&prefix)).await;
     let remotes: Vec<String> = topics.iter().map(|t| format!("A.{t}")).collect();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    for (topic, remote) in topics.iter().zip(&remotes) {
-        let want = end_offsets(&source, topic).await;
-        while end_offsets(&target, remote).await != want {
-            assert!(
-                Instant::now() < deadline,
-                "{remote} did not catch up with {topic}"
-            );
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(30), flow)
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
+    let pairs: Vec<(String, String)> = topics.iter().cloned().zip(remotes.clone()).collect();
+    wait_caught_up(&source, &target, &pairs, PARTITIONS, 120).await;
+    let m = flow.stop().await;
 
-    let classes = compile_reader(&h);
+    let classes = compile_java(&h, "../kwire/tests/java/ReadTopic.java");
     let on_a = tokio::task::spawn_blocking({
         let (h, classes, bootstrap, topics) =
             (h.clone(), classes.clone(), h.a().to_owned(), topics.clone());
@@ -261,11 +146,10 @@ async fn javas_consumer_reads_the_same_records_on_both_sides() {
             );
         }
     }
-    let m = metrics.snapshot();
     assert_eq!(m.batches_reencoded, 0, "{m:?}");
     assert_eq!(
         m.batches_forwarded,
-        (codecs.len() as u64) * (PARTITIONS as u64) * 3,
+        (CODECS.len() as u64) * (PARTITIONS as u64) * 3,
         "{m:?}"
     );
 }
