@@ -2,6 +2,8 @@
 //! every codec, before and after a header rewrite, and sees exactly the records kwire sees.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,6 +14,8 @@ use kwire::batch::{
     decode_records,
 };
 use strait_harness::Harness;
+
+use common::{java_classpath, javac};
 
 fn records() -> Vec<Record> {
     let header = |k: &str, v: Option<&[u8]>| Header {
@@ -86,26 +90,14 @@ fn expected_lines(batch: &BatchView) -> Vec<String> {
 fn compile_checker(h: &Harness, out: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/batch/fixtures/GenFixtures.java");
     let classes = out.join("classes");
-    let status = Command::new("javac")
-        .arg("-cp")
-        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-        .arg("-d")
-        .arg(&classes)
-        .arg(&src)
-        .status()
-        .expect("javac");
-    assert!(status.success(), "javac {} failed", src.display());
+    javac(h, &src, &classes);
     classes
 }
 
 fn java_check(h: &Harness, classes: &Path, file: &Path) -> String {
     let out = Command::new("java")
         .arg("-cp")
-        .arg(format!(
-            "{}:{}/*",
-            classes.display(),
-            h.var("STRAIT_KAFKA_LIB")
-        ))
+        .arg(java_classpath(h, classes))
         .args(["GenFixtures", "check"])
         .arg(file)
         .output()

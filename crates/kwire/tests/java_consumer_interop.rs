@@ -23,12 +23,10 @@ use kwire::batch::{
     Batch, BatchBuilder, BatchView, Compression, Header, Record, TimestampType, decode_records,
     split,
 };
-use kwire::client::{
-    Client, FetchOptions, FetchPartition, IdempotentProducer, ProducerConfig, TopicPartition,
-};
+use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use strait_harness::Harness;
 
-use common::{connect, create_topic, tp};
+use common::{connect, create_topic, fetch_to_hw, java_classpath, javac, tp};
 
 const CODECS: [Compression; 5] = [
     Compression::None,
@@ -317,22 +315,10 @@ fn assert_records(what: &str, got: &[Record], want: &[Record]) {
 
 /// Every batch of a partition from offset 0 up to its high watermark, as fetched.
 async fn fetch_batches(client: &Client, tp: &TopicPartition) -> Vec<BatchView> {
-    let mut offset = 0;
     let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let req = FetchPartition {
-            tp: tp.clone(),
-            offset,
-            max_bytes: 4 << 20,
-            current_leader_epoch: None,
-        };
-        let mut res = client
-            .fetch(&FetchOptions::default(), vec![req])
-            .await
-            .unwrap();
-        let part = res.pop().unwrap().result.unwrap();
-        for batch in split(part.records) {
+    // 4 MiB a request: room for the batch with the big value.
+    fetch_to_hw(client, tp, 0, 4 << 20, |records, mut offset| {
+        for batch in split(records) {
             match batch.unwrap() {
                 Batch::V2(v) => {
                     v.verify_crc().unwrap();
@@ -344,15 +330,10 @@ async fn fetch_batches(client: &Client, tp: &TopicPartition) -> Vec<BatchView> {
                 Batch::Legacy(m) => panic!("{tp}: unexpected magic {} message", m.magic()),
             }
         }
-        if offset >= part.high_watermark {
-            return out;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{tp}: fetch stuck at {offset}, HW {}",
-            part.high_watermark
-        );
-    }
+        offset
+    })
+    .await;
+    out
 }
 
 /// Writes the plan to `topic` in `codec` and returns the records per partition, with the
@@ -412,20 +393,7 @@ fn compile_reader(h: &Harness) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/ReadTopic.java");
     let classes = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(strait_harness::unique_topic("java-consumer-interop"));
-    let out = Command::new("javac")
-        .arg("-cp")
-        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
-        .arg("-d")
-        .arg(&classes)
-        .arg(&src)
-        .output()
-        .expect("cannot run javac");
-    assert!(
-        out.status.success(),
-        "javac {} failed:\n{}",
-        src.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    javac(h, &src, &classes);
     classes
 }
 
@@ -445,11 +413,7 @@ fn java_read(h: &Harness, classes: &Path, bootstrap: &str, topics: &[String]) ->
             h.var("STRAIT_KAFKA_LOG4J2")
         ))
         .arg("-cp")
-        .arg(format!(
-            "{}:{}/*",
-            classes.display(),
-            h.var("STRAIT_KAFKA_LIB")
-        ))
+        .arg(java_classpath(h, classes))
         .arg("ReadTopic")
         .arg(bootstrap)
         .args(topics)

@@ -30,20 +30,27 @@ fn sasl_config(mechanism: SaslMechanism, user: &str, password: &str) -> ClientCo
     c
 }
 
+/// Creates a topic named after `prefix`, produces `value` to it and reads it back; returns the
+/// offset the broker acknowledged.
+async fn round_trip(client: &Client, prefix: &str, value: &[u8]) -> i64 {
+    let topic = unique(prefix);
+    create_topic(client, &topic, 1).await;
+    let parts = vec![ProducePartition {
+        tp: tp(&topic, 0),
+        records: batch(&[value], 1),
+    }];
+    let acks = client.produce(&ProduceOptions::default(), parts).await;
+    let offset = acks[0].result.as_ref().unwrap().base_offset;
+    let fetched = fetch_all(client, &tp(&topic, 0), 0).await;
+    assert_eq!(fetched[0].values, vec![value.to_vec()]);
+    offset
+}
+
 async fn alice_round_trip(mechanism: SaslMechanism) {
     let client = Client::connect(sasl_config(mechanism, "alice", "alice-secret"))
         .await
         .unwrap();
-    let topic = unique("alice-kwire");
-    create_topic(&client, &topic, 1).await;
-    let parts = vec![ProducePartition {
-        tp: tp(&topic, 0),
-        records: batch(&[b"hi"], 1),
-    }];
-    let acks = client.produce(&ProduceOptions::default(), parts).await;
-    assert_eq!(acks[0].result.as_ref().unwrap().base_offset, 0);
-    let fetched = fetch_all(&client, &tp(&topic, 0), 0).await;
-    assert_eq!(fetched[0].values, vec![b"hi".to_vec()]);
+    assert_eq!(round_trip(&client, "alice-kwire", b"hi").await, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -174,18 +181,7 @@ async fn tls_connects_trusting_the_ca() {
     c.security = SecurityProtocol::Ssl;
     c.tls.ca = CaSource::PemFile(PathBuf::from(var("STRAIT_KAFKA_SSL_CA")));
     let client = Client::connect(c).await.unwrap();
-    let topic = unique("kwire-tls");
-    create_topic(&client, &topic, 1).await;
-    let parts = vec![ProducePartition {
-        tp: tp(&topic, 0),
-        records: batch(&[b"tls"], 1),
-    }];
-    let acks = client.produce(&ProduceOptions::default(), parts).await;
-    acks[0].result.as_ref().unwrap();
-    assert_eq!(
-        fetch_all(&client, &tp(&topic, 0), 0).await[0].values,
-        vec![b"tls".to_vec()]
-    );
+    round_trip(&client, "kwire-tls", b"tls").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

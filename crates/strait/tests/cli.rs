@@ -291,6 +291,21 @@ async fn run_fails_clearly_when_a_cluster_is_unreachable() {
     }
 }
 
+/// Runs `strait run CONFIG` until it exits by itself (within 60 s), which must be a failure;
+/// returns the output and its last line, where strait prints the error that stopped it.
+async fn run_until_failure(config: &Path, dir: &Path) -> (String, String) {
+    let started = Instant::now();
+    let strait = start_strait(config, dir, "strait");
+    let (status, log) = strait.wait_exit(Duration::from_secs(60)).await;
+    eprintln!(
+        "[cli] strait exited after {:?} with {status}",
+        started.elapsed()
+    );
+    assert!(!status.success(), "{log}");
+    let last = log.lines().last().unwrap_or_default().to_owned();
+    (log, last)
+}
+
 /// A flow that fails stops the whole process (the others drain and store their positions):
 /// a replicator that keeps running with a dead flow would look healthy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,15 +323,7 @@ async fn run_exits_with_the_error_when_a_flow_fails() {
             base_properties(&h)
         ),
     );
-    let started = Instant::now();
-    let strait = start_strait(&config, dir.path(), "strait");
-    let (status, log) = strait.wait_exit(Duration::from_secs(60)).await;
-    eprintln!(
-        "[cli] strait exited after {:?} with {status}",
-        started.elapsed()
-    );
-    assert!(!status.success(), "{log}");
-    let last = log.lines().last().unwrap_or_default();
+    let (log, last) = run_until_failure(&config, dir.path()).await;
     assert!(
         last.starts_with("strait: error:")
             && last.contains("B->A")
@@ -349,10 +356,7 @@ async fn a_replication_factor_the_cluster_cannot_hold_names_its_setting() {
             b = h.b()
         ),
     );
-    let strait = start_strait(&config, dir.path(), "strait");
-    let (status, log) = strait.wait_exit(Duration::from_secs(60)).await;
-    assert!(!status.success(), "{log}");
-    let last = log.lines().last().unwrap_or_default();
+    let (log, last) = run_until_failure(&config, dir.path()).await;
     assert!(
         last.starts_with("strait: error:")
             && last.contains(&format!("{alias}.checkpoints.internal"))

@@ -30,6 +30,8 @@ const PARTITIONS: i32 = 3;
 const RECORDS: usize = 200;
 /// The repository's verbatim copies of the seeds.
 const SEEDS: &str = "../mirror/tests/fixtures/seeds";
+/// How often the waits for strait's copies and commits look again.
+const POLL_EVERY: Duration = Duration::from_millis(300);
 
 fn seed(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(SEEDS).join(path)
@@ -112,23 +114,17 @@ fn start_strait_with(args: &[&str], env: &[(&str, &str)], dir: &Path, name: &str
 /// Waits until `remote` on `target` holds exactly the records produced to the source.
 async fn wait_mirrored(target: &Client, remote: &str, want: &[Vec<Bytes>], who: &mut Proc) {
     let expected: Vec<i64> = want.iter().map(|p| p.len() as i64).collect();
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    loop {
-        who.assert_running();
-        if end_offsets_if_exists(target, remote, PARTITIONS)
-            .await
-            .as_ref()
-            == Some(&expected)
-        {
-            break;
+    let who = std::slice::from_mut(who);
+    poll_running(who, Duration::from_secs(120), POLL_EVERY, 40, || async {
+        let ends = end_offsets_if_exists(target, remote, PARTITIONS).await;
+        if ends.as_ref() == Some(&expected) {
+            return Ok(());
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{remote} did not get {expected:?} records in 120 s:\n{}",
-            who.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        Err(format!(
+            "{remote} did not get {expected:?} records in 120 s"
+        ))
+    })
+    .await;
     assert_eq!(&read_values(target, remote, PARTITIONS).await, want);
 }
 
@@ -345,20 +341,17 @@ async fn group_offsets(client: &Client, group: &str, topic: &str) -> Vec<Option<
 /// Waits until the source group has committed `want` for every partition.
 async fn wait_committed(client: &Client, group: &str, topic: &str, want: &[i64], who: &mut Proc) {
     let want: Vec<Option<i64>> = want.iter().copied().map(Some).collect();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        who.assert_running();
+    let who = std::slice::from_mut(who);
+    poll_running(who, Duration::from_secs(60), POLL_EVERY, 40, || async {
         let got = group_offsets(client, group, topic).await;
         if got == want {
-            return;
+            return Ok(());
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "group {group} committed {got:?}, expected {want:?}:\n{}",
-            who.log_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        Err(format!(
+            "group {group} committed {got:?}, expected {want:?}"
+        ))
+    })
+    .await;
 }
 
 /// Seed 001: Strimzi `KafkaMirrorMaker` (MirrorMaker 1) from a plaintext cluster to a SASL_SSL

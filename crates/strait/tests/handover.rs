@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
-use mirror::replicate::store::ConnectOffsets;
 use strait_harness::{Harness, unique_topic};
 
 const PARTITIONS: i32 = 3;
@@ -49,9 +48,10 @@ B.plugin.discovery = service_load
 /// Waits until `remote` holds exactly `want` records per partition and the stored positions
 /// say that the last of them was replicated.
 async fn wait_replicated(target: &Client, topic: &str, remote: &str, want: i64, who: &mut Proc) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        who.assert_running();
+    let full = Some(vec![want; PARTITIONS as usize]);
+    let last = vec![Some(want - 1); PARTITIONS as usize];
+    let (timeout, every) = (Duration::from_secs(120), Duration::from_millis(500));
+    who.poll(timeout, every, || async {
         let ends = end_offsets_if_exists(target, remote, PARTITIONS).await;
         let positions = positions_of(target, "A", topic, PARTITIONS).await;
         if let Some(ends) = &ends {
@@ -60,19 +60,16 @@ async fn wait_replicated(target: &Client, topic: &str, remote: &str, want: i64, 
                 "{remote} has more than {want} records per partition: {ends:?} (copied twice)"
             );
         }
-        if ends == Some(vec![want; PARTITIONS as usize])
-            && positions == vec![Some(want - 1); PARTITIONS as usize]
-        {
-            return;
+        if ends == full && positions == last {
+            return Ok(());
         }
-        assert!(
-            Instant::now() < deadline,
+        Err(format!(
             "{remote}: end offsets {ends:?}, positions {positions:?}; want {want} records and \
              positions {} per partition",
             want - 1
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        ))
+    })
+    .await;
 }
 
 /// A few refresh intervals later the count is unchanged, and the target is an exact copy.
@@ -92,14 +89,8 @@ async fn assert_exact_copy(source: &Client, target: &Client, topic: &str, remote
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn java_mm2_continues_where_strait_stopped() {
-    let h = Harness::get();
     let started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique_topic("to-java");
-    let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    create_topic(&source, &topic, PARTITIONS).await;
+    let (h, dir, topic, remote, source, target) = setup("to-java", PARTITIONS).await;
     let config = config(&h, dir.path(), &topic);
     produce_tagged(&source, &topic, PARTITIONS, "n", N as usize, 50).await;
 
@@ -130,14 +121,8 @@ async fn java_mm2_continues_where_strait_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strait_continues_where_java_mm2_stopped() {
-    let h = Harness::get();
     let started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique_topic("from-java");
-    let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    create_topic(&source, &topic, PARTITIONS).await;
+    let (h, dir, topic, remote, source, target) = setup("from-java", PARTITIONS).await;
     let config = config(&h, dir.path(), &topic);
     produce_tagged(&source, &topic, PARTITIONS, "n", N as usize, 50).await;
 
@@ -171,27 +156,12 @@ async fn strait_continues_where_java_mm2_stopped() {
 /// middle of a source batch: strait resumes at the very next record.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strait_resumes_inside_a_batch_from_a_per_record_position() {
-    let h = Harness::get();
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique_topic("mid-batch");
-    let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    create_topic(&source, &topic, PARTITIONS).await;
+    let (h, dir, topic, remote, source, target) = setup("mid-batch", PARTITIONS).await;
     // Two lz4 batches of 50 per partition; positions: inside the first batch, at its last
     // record, inside the second.
     produce_tagged(&source, &topic, PARTITIONS, "r", 100, 50).await;
     let positions = [36, 49, 77];
-    let store = ConnectOffsets::open(
-        target.clone(),
-        "mm2-offsets.A.internal",
-        25,
-        1,
-        "MirrorSourceConnector",
-        "A",
-    )
-    .await
-    .unwrap();
+    let store = position_store(&target, "A").await;
     let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default())
         .await
         .unwrap();
@@ -206,21 +176,18 @@ async fn strait_resumes_inside_a_batch_from_a_per_record_position() {
     let config = config(&h, dir.path(), &topic);
     let mut strait = start_strait(&config, dir.path(), "strait");
     let want: Vec<i64> = positions.iter().map(|o| 99 - o).collect();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        strait.assert_running();
-        let ends = end_offsets_if_exists(&target, &remote, PARTITIONS).await;
-        if ends.as_ref() == Some(&want)
-            && positions_of(&target, "A", &topic, PARTITIONS).await == vec![Some(99); 3]
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{remote}: {ends:?}, want {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    let (timeout, every) = (Duration::from_secs(60), Duration::from_millis(300));
+    strait
+        .poll(timeout, every, || async {
+            let ends = end_offsets_if_exists(&target, &remote, PARTITIONS).await;
+            if ends.as_ref() == Some(&want)
+                && positions_of(&target, "A", &topic, PARTITIONS).await == vec![Some(99); 3]
+            {
+                return Ok(());
+            }
+            Err(format!("{remote}: {ends:?}, want {want:?}"))
+        })
+        .await;
     let status = strait.terminate(Duration::from_secs(30)).await;
     assert!(status.success(), "strait exited with {status}");
     let all = read_values(&source, &topic, PARTITIONS).await;

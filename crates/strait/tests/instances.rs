@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use kwire::client::Client;
@@ -40,21 +40,15 @@ fn replicated_partitions(log: &str, topic: &str) -> BTreeSet<String> {
 }
 
 async fn wait_all_copied(target: &Client, remote: &str, want: &[i64], procs: &mut [Proc]) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        for p in procs.iter_mut() {
-            p.assert_running();
-        }
+    let (timeout, every) = (Duration::from_secs(120), Duration::from_millis(300));
+    poll_running(procs, timeout, every, 0, || async {
         let ends = end_offsets_if_exists(target, remote, PARTITIONS).await;
         if ends.as_deref() == Some(want) {
-            return;
+            return Ok(());
         }
-        assert!(
-            Instant::now() < deadline,
-            "{remote} has {ends:?}, expected {want:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+        Err(format!("{remote} has {ends:?}, expected {want:?}"))
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

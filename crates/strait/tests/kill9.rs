@@ -12,7 +12,6 @@ use bytes::Bytes;
 use common::*;
 use kwire::batch::Compression;
 use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
-use strait_harness::{Harness, unique_topic};
 
 const PARTITIONS: i32 = 8;
 const TOTAL: u64 = 200_000;
@@ -84,14 +83,8 @@ async fn last_value(client: &Client, topic: &str, partition: i32, end: i64) -> O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_stream_then_restart_loses_nothing() {
-    let h = Harness::get();
     let test_started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique_topic("kill9");
-    let remote = format!("A.{topic}");
-    let source = connect(h.a(), "A").await;
-    let target = connect(h.b(), "B").await;
-    create_topic(&source, &topic, PARTITIONS).await;
+    let (h, dir, topic, remote, source, target) = setup("kill9", PARTITIONS).await;
 
     let config = write_file(
         dir.path(),
@@ -144,23 +137,23 @@ async fn kill_9_mid_stream_then_restart_loses_nothing() {
     for (p, end) in source_ends.iter().enumerate() {
         last_source.push(last_value(&source, &topic, p as i32, *end).await);
     }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    'wait: loop {
-        second.assert_running();
-        assert!(Instant::now() < deadline, "the target did not catch up");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let Some(ends) = end_offsets_if_exists(&target, &remote, PARTITIONS).await else {
-            continue;
-        };
-        for p in 0..PARTITIONS as usize {
-            if ends[p] < source_ends[p]
-                || last_value(&target, &remote, p as i32, ends[p]).await != last_source[p]
-            {
-                continue 'wait;
+    let (timeout, every) = (Duration::from_secs(120), Duration::from_millis(500));
+    second
+        .poll(timeout, every, || async {
+            let not_yet = || Err("the target did not catch up".to_owned());
+            let Some(ends) = end_offsets_if_exists(&target, &remote, PARTITIONS).await else {
+                return not_yet();
+            };
+            for p in 0..PARTITIONS as usize {
+                if ends[p] < source_ends[p]
+                    || last_value(&target, &remote, p as i32, ends[p]).await != last_source[p]
+                {
+                    return not_yet();
+                }
             }
-        }
-        break;
-    }
+            Ok(())
+        })
+        .await;
     eprintln!("[kill9] caught up after {:?}", test_started.elapsed());
     let status = second.terminate(Duration::from_secs(30)).await;
     assert!(

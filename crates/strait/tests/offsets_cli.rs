@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use common::*;
 use kwire::client::TopicPartition;
-use strait_harness::{Harness, unique_topic};
+use strait_harness::Harness;
 
 /// `strait offsets ARGS...`: (success, stdout, stderr).
 fn strait_offsets(args: &[&str]) -> (bool, String, String) {
@@ -66,13 +66,8 @@ async fn committed(client: &kwire::client::Client, group: &str, topic: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_002_failover_with_offsets_translate_and_apply() {
-    let h = Harness::get();
-    let dir = tempfile::tempdir().unwrap();
-    let topic = unique_topic("dr-test");
-    let remote = format!("A.{topic}");
+    let (h, dir, topic, remote, a, b) = setup("dr-test", 1).await;
     let group = format!("{topic}-my-cg");
-    let (a, b) = (connect(h.a(), "A").await, connect(h.b(), "B").await);
-    create_topic(&a, &topic, 1).await;
     // The seed's checkpoint connector (groups, excludes, refresh), faster; group offsets are
     // applied by the operator here, so the automatic sync stays off.
     let config = write_file(

@@ -4,13 +4,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::{BufMut, Bytes, BytesMut};
-use kwire::client::{Client, NewTopic, TopicPartition};
+use kwire::client::{Client, FetchOptions, FetchPartition, NewTopic, TopicPartition};
 use kwire::connection::ClientConfig;
+use strait_harness::Harness;
 
 /// `KEY=value` pairs: process environment first, then the harness's `clusters.env`.
 fn harness_vars() -> &'static HashMap<String, String> {
@@ -239,15 +241,35 @@ pub fn parse_batches(blob: &[u8]) -> Vec<Fetched> {
 
 /// Fetches a partition from `from` up to its high watermark and parses every batch.
 pub async fn fetch_all(client: &Client, tp: &TopicPartition, from: i64) -> Vec<Fetched> {
-    use kwire::client::{FetchOptions, FetchPartition};
-    let mut offset = from;
     let mut out: Vec<Fetched> = Vec::new();
+    fetch_to_hw(client, tp, from, 1024 * 1024, |records, mut offset| {
+        for b in parse_batches(&records) {
+            offset = b.base_offset + b.values.len() as i64;
+            out.push(b);
+        }
+        offset
+    })
+    .await;
+    out
+}
+
+/// Fetches `tp` from `from` until its high watermark, at most `max_bytes` a request. `take`
+/// gets each answer's raw batches and the offset they were asked from, and returns the offset
+/// to ask from next. Fails when 30 s pass without reaching the high watermark.
+pub async fn fetch_to_hw(
+    client: &Client,
+    tp: &TopicPartition,
+    from: i64,
+    max_bytes: i32,
+    mut take: impl FnMut(Bytes, i64) -> i64,
+) {
+    let mut offset = from;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let req = FetchPartition {
             tp: tp.clone(),
             offset,
-            max_bytes: 1024 * 1024,
+            max_bytes,
             current_leader_epoch: None,
         };
         let mut res = client
@@ -255,16 +277,37 @@ pub async fn fetch_all(client: &Client, tp: &TopicPartition, from: i64) -> Vec<F
             .await
             .unwrap();
         let part = res.pop().unwrap().result.unwrap();
-        for b in parse_batches(&part.records) {
-            offset = b.base_offset + b.values.len() as i64;
-            out.push(b);
-        }
+        offset = take(part.records, offset);
         if offset >= part.high_watermark {
-            return out;
+            return;
         }
         assert!(
             Instant::now() < deadline,
-            "fetch of {tp} made no progress to the HW"
+            "{tp}: fetch stuck at {offset}, HW {}",
+            part.high_watermark
         );
     }
+}
+
+/// Compiles the Java source `src` against the harness's Kafka jars into `classes`.
+pub fn javac(h: &Harness, src: &Path, classes: &Path) {
+    let out = Command::new("javac")
+        .arg("-cp")
+        .arg(format!("{}/*", h.var("STRAIT_KAFKA_LIB")))
+        .arg("-d")
+        .arg(classes)
+        .arg(src)
+        .output()
+        .expect("cannot run javac");
+    assert!(
+        out.status.success(),
+        "javac {} failed:\n{}",
+        src.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The class path of compiled test classes in `classes` and the harness's Kafka jars.
+pub fn java_classpath(h: &Harness, classes: &Path) -> String {
+    format!("{}:{}/*", classes.display(), h.var("STRAIT_KAFKA_LIB"))
 }

@@ -17,7 +17,8 @@ use kwire::client::{
 };
 use kwire::connection::ClientConfig;
 use mirror::replicate::store::ConnectOffsets;
-use strait_harness::Harness;
+use strait_harness::{Harness, unique_topic};
+use tempfile::TempDir;
 
 /// The `strait` binary cargo built for these tests.
 pub fn strait_bin() -> &'static str {
@@ -76,6 +77,15 @@ impl Proc {
         }
     }
 
+    /// [`poll_running`] of this process alone.
+    pub async fn poll<T, F, Fut>(&mut self, timeout: Duration, every: Duration, check: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, String>>,
+    {
+        poll_running(std::slice::from_mut(self), timeout, every, 0, check).await
+    }
+
     /// With `STRAIT_E2E_LOGS` set, prints the whole output (for `--nocapture` runs).
     fn show_log(&self) {
         if std::env::var_os("STRAIT_E2E_LOGS").is_some() {
@@ -100,40 +110,42 @@ impl Proc {
             .status()
             .unwrap();
         assert!(sent.success(), "kill -TERM {pid} failed");
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                self.child = None;
-                eprintln!("[e2e] {} stopped by SIGTERM ({status})", self.name);
-                self.show_log();
-                return status;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "{} did not stop within {timeout:?} of SIGTERM:\n{}",
-                    self.name,
-                    self.log_tail(60)
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let Some(status) = self.exited_within(timeout).await else {
+            panic!(
+                "{} did not stop within {timeout:?} of SIGTERM:\n{}",
+                self.name,
+                self.log_tail(60)
+            );
+        };
+        eprintln!("[e2e] {} stopped by SIGTERM ({status})", self.name);
+        self.show_log();
+        status
     }
 
     /// Waits for the process to exit on its own, at most `timeout`.
     pub async fn wait_exit(mut self, timeout: Duration) -> (ExitStatus, String) {
+        let Some(status) = self.exited_within(timeout).await else {
+            panic!(
+                "{} still running after {timeout:?}:\n{}",
+                self.name,
+                self.log_tail(60)
+            );
+        };
+        self.show_log();
+        (status, self.log())
+    }
+
+    /// The exit status once the process has exited (reaped, so that drop leaves it alone), or
+    /// `None` while it still runs after `timeout`: the caller's panic then kills it at drop.
+    async fn exited_within(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 self.child = None;
-                self.show_log();
-                return (status, self.log());
+                return Some(status);
             }
             if Instant::now() > deadline {
-                panic!(
-                    "{} still running after {timeout:?}:\n{}",
-                    self.name,
-                    self.log_tail(60)
-                );
+                return None;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -218,6 +230,23 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// Where most end-to-end tests start: the harness, a temporary folder, a fresh topic on A
+/// (a name no other test uses, starting with `prefix`, with `partitions`), its remote name
+/// `A.<topic>` on B under the default replication policy, and clients of A and B.
+pub async fn setup(
+    prefix: &str,
+    partitions: i32,
+) -> (Harness, TempDir, String, String, Client, Client) {
+    let h = Harness::get();
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique_topic(prefix);
+    let remote = format!("A.{topic}");
+    let source = connect(h.a(), "A").await;
+    let target = connect(h.b(), "B").await;
+    create_topic(&source, &topic, partitions).await;
+    (h, dir, topic, remote, source, target)
 }
 
 pub async fn connect(bootstrap: &str, name: &str) -> Client {
@@ -384,25 +413,58 @@ pub async fn read_values(client: &Client, topic: &str, partitions: i32) -> Vec<V
 pub async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
+    Fut: Future<Output = Option<T>>,
+{
+    let every = Duration::from_millis(250);
+    poll_running(&mut [], timeout, every, 0, || {
+        let answer = check();
+        async move {
+            answer
+                .await
+                .ok_or_else(|| format!("timed out after {timeout:?}: {what}"))
+        }
+    })
+    .await
+}
+
+/// Polls `check` every `every` until it returns `Ok`, asserting before each check that every
+/// process of `procs` still runs, so that a crashed strait or JVM fails the wait at once with
+/// its log instead of at the timeout. After `timeout` it panics with the last `Err`, followed
+/// by the last `log_tail` lines of the first process's output when `log_tail` is not 0.
+pub async fn poll_running<T, F, Fut>(
+    procs: &mut [Proc],
+    timeout: Duration,
+    every: Duration,
+    log_tail: usize,
+    mut check: F,
+) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, String>>,
 {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(t) = check().await {
-            return t;
+        for proc in procs.iter_mut() {
+            proc.assert_running();
         }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?}: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        let last = match check().await {
+            Ok(t) => return t,
+            Err(last) => last,
+        };
+        if Instant::now() >= deadline {
+            match procs.first() {
+                Some(proc) if log_tail > 0 => panic!("{last}:\n{}", proc.log_tail(log_tail)),
+                _ => panic!("{last}"),
+            }
+        }
+        tokio::time::sleep(every).await;
     }
 }
 
-/// Source positions (last replicated offset per source partition) of flow `source->…` stored
-/// in the Connect offsets topic on `target`, by strait or Java MM2.
-pub async fn stored_positions(target: &Client, source_alias: &str) -> HashMap<TopicPartition, i64> {
-    let store = ConnectOffsets::open(
+/// The position store of flow `source->…` on `target`: Connect's offsets topic
+/// `mm2-offsets.<source>.internal`, in the format strait and Java MM2 share.
+pub async fn position_store(target: &Client, source_alias: &str) -> ConnectOffsets {
+    ConnectOffsets::open(
         target.clone(),
         &format!("mm2-offsets.{source_alias}.internal"),
         25,
@@ -411,7 +473,13 @@ pub async fn stored_positions(target: &Client, source_alias: &str) -> HashMap<To
         source_alias,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// Source positions (last replicated offset per source partition) of flow `source->…` stored
+/// in the Connect offsets topic on `target`, by strait or Java MM2.
+pub async fn stored_positions(target: &Client, source_alias: &str) -> HashMap<TopicPartition, i64> {
+    let store = position_store(target, source_alias).await;
     store.load().await.unwrap()
 }
 
