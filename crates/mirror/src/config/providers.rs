@@ -219,11 +219,10 @@ impl Providers {
                 "`{path}` names no Secret: expected <namespace>/<secret>"
             ));
         }
-        let secrets = self
-            .secrets
-            .clone()
-            .unwrap_or_else(|| SecretsDir::resolve(None));
-        let dir = secrets.root().join(secret);
+        let dir = match &self.secrets {
+            Some(secrets) => secrets.root().join(secret),
+            None => SecretsDir::resolve(None).root().join(secret),
+        };
         read_dir_entry(&dir, r.key).map_err(|e| {
             format!("{e} (Kubernetes Secret `{secret}` in the secrets dir, see --secrets-dir)")
         })

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::records::Heartbeat;
 use crate::replicate::ReplicateError;
-use crate::replicate::store::{InternalTopic, ensure_topic};
+use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
 
 /// Where and how often flow `source->target` beats.
 #[derive(Debug, Clone)]
@@ -30,14 +30,13 @@ pub async fn run_heartbeats(
     settings: HeartbeatSettings,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ReplicateError> {
-    let compact = [("cleanup.policy", "compact")];
-    let spec = InternalTopic {
+    let spec = TopicSpec {
         name: &settings.topic,
         partitions: 1,
         replication_factor: settings.replication_factor,
         setting: "heartbeats.topic.replication.factor",
     };
-    ensure_topic(&target, &spec, &compact).await?;
+    ensure_topic(&target, &spec, compacted()).await?;
     let producer = IdempotentProducer::new(target.clone(), ProducerConfig::default()).await?;
     let tp = TopicPartition::new(settings.topic.clone(), 0);
     let mut tick = tokio::time::interval(settings.interval.max(Duration::from_millis(10)));

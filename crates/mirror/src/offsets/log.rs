@@ -11,7 +11,7 @@ use kwire::client::{
 use kwire::protocol::ResponseError;
 
 use crate::replicate::ReplicateError;
-use crate::replicate::store::{InternalTopic, ensure_topic};
+use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
 
 /// Creates a single-partition compacted topic unless it exists. Like MM2
 /// (`MirrorUtils.createCompactedTopic`), carries on when it may not create it: an administrator
@@ -22,14 +22,13 @@ pub(crate) async fn create_compacted_topic(
     replication_factor: i16,
     setting: &'static str,
 ) -> Result<(), ReplicateError> {
-    let compact = [("cleanup.policy", "compact")];
-    let spec = InternalTopic {
+    let spec = TopicSpec {
         name: topic,
         partitions: 1,
         replication_factor,
         setting,
     };
-    match ensure_topic(client, &spec, &compact).await {
+    match ensure_topic(client, &spec, compacted()).await {
         Err(ReplicateError::Kafka(e))
             if matches!(
                 e.code(),

@@ -122,14 +122,13 @@ impl ConnectOffsets {
         connector: &str,
         source_alias: &str,
     ) -> Result<Self, ReplicateError> {
-        let configs = [("cleanup.policy", "compact")];
-        let spec = InternalTopic {
+        let spec = TopicSpec {
             name: topic,
             partitions: default_partitions,
             replication_factor,
             setting: "offset.storage.replication.factor",
         };
-        ensure_topic(&client, &spec, &configs).await?;
+        ensure_topic(&client, &spec, compacted()).await?;
         let partitions = partition_count(&client, topic).await?;
         Ok(ConnectOffsets {
             client,
@@ -200,8 +199,8 @@ impl ConnectOffsets {
     }
 }
 
-/// How strait creates one of its internal topics, and the setting that sizes it.
-pub(crate) struct InternalTopic<'a> {
+/// A topic strait creates (internal or remote), and the setting that sizes it.
+pub(crate) struct TopicSpec<'a> {
     pub name: &'a str,
     pub partitions: i32,
     pub replication_factor: i16,
@@ -209,56 +208,41 @@ pub(crate) struct InternalTopic<'a> {
     pub setting: &'static str,
 }
 
+/// The config of strait's compacted internal topics.
+pub(crate) fn compacted() -> Vec<(String, String)> {
+    vec![("cleanup.policy".to_owned(), "compact".to_owned())]
+}
+
 /// Creates `topic` unless it exists. Kafka answers TOPIC_ALREADY_EXISTS for a topic that exists.
 pub(crate) async fn ensure_topic(
     client: &Client,
-    topic: &InternalTopic<'_>,
-    configs: &[(&str, &str)],
+    topic: &TopicSpec<'_>,
+    configs: Vec<(String, String)>,
 ) -> Result<(), ReplicateError> {
     let mut new = NewTopic::new(topic.name, topic.partitions, topic.replication_factor);
-    new.configs = configs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    new.configs = configs;
     for (name, result) in client.create_topics(vec![new], false).await? {
         match result {
             Ok(()) => {
-                tracing::info!(cluster = client.cluster_name(), topic = %name, "created topic")
+                let partitions = topic.partitions;
+                tracing::info!(cluster = client.cluster_name(), topic = %name, partitions, "created topic")
             }
             Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
-            Err(e) => {
-                return Err(replication_factor_hint(
-                    client,
-                    &name,
-                    topic.replication_factor,
-                    topic.setting,
-                    e,
-                ));
+            Err(e) if e.code() == Some(ResponseError::InvalidReplicationFactor) => {
+                // A single-broker cluster and MM2's default of 3 for internal topics: say
+                // which setting to change.
+                return Err(ReplicateError::ReplicationFactor {
+                    cluster: client.cluster_name().to_owned(),
+                    topic: name,
+                    factor: topic.replication_factor,
+                    setting: topic.setting,
+                    reason: e.to_string(),
+                });
             }
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
-}
-
-/// A topic creation error, naming the setting to change when the replication factor is the
-/// problem (a single-broker cluster and MM2's default of 3 for internal topics).
-pub(crate) fn replication_factor_hint(
-    client: &Client,
-    topic: &str,
-    factor: i16,
-    setting: &'static str,
-    e: kwire::error::Error,
-) -> ReplicateError {
-    if e.code() != Some(ResponseError::InvalidReplicationFactor) {
-        return e.into();
-    }
-    ReplicateError::ReplicationFactor {
-        cluster: client.cluster_name().to_owned(),
-        topic: topic.to_owned(),
-        factor,
-        setting,
-        reason: e.to_string(),
-    }
 }
 
 pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32, ReplicateError> {

@@ -4,10 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use kwire::client::{Client, ConfigResource, NewTopic};
+use kwire::client::{Client, ConfigResource};
 use kwire::protocol::ResponseError;
 
-use super::store::replication_factor_hint;
+use super::store::{TopicSpec, ensure_topic};
 use super::{FlowSettings, ReplicateError};
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
@@ -92,25 +92,14 @@ async fn create_remote(
     remote: &str,
     partitions: i32,
 ) -> Result<(), ReplicateError> {
-    let mut topic = NewTopic::new(remote, partitions, settings.replication_factor);
-    topic.configs = copied_configs(source, settings, source_topic).await?;
-    for (name, result) in target.create_topics(vec![topic], false).await? {
-        match result {
-            Ok(()) => tracing::info!(
-                cluster = target.cluster_name(),
-                topic = %name,
-                partitions,
-                source_topic,
-                "created remote topic"
-            ),
-            Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
-            Err(e) => {
-                let factor = settings.replication_factor;
-                let setting = "replication.factor";
-                return Err(replication_factor_hint(target, &name, factor, setting, e));
-            }
-        }
-    }
+    let spec = TopicSpec {
+        name: remote,
+        partitions,
+        replication_factor: settings.replication_factor,
+        setting: "replication.factor",
+    };
+    let configs = copied_configs(source, settings, source_topic).await?;
+    ensure_topic(target, &spec, configs).await?;
     super::store::partition_count(target, remote).await?;
     Ok(())
 }
