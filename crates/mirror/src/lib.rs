@@ -9,10 +9,6 @@
 //! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
 #![forbid(unsafe_code)]
 
-pub mod config;
 pub mod offsets;
-pub mod policy;
 pub mod replicate;
 pub mod runtime;
-
-pub use config::{ConfigError, MirrorConfig, load_mm2_properties};

@@ -10,13 +10,13 @@ use kwire::connection::{
     SaslMechanism as KafkaMechanism, Secret as KafkaSecret, SecurityProtocol as KafkaProtocol,
 };
 
-use crate::config::model::{
+use strait_config::model::{
     AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, PositionStore, TopicLocation,
 };
-use crate::config::security::{
+use strait_config::security::{
     Jaas, KeySource, SaslConfig, SaslMechanism, SecurityProtocol, SslConfig, StoreType, TrustSource,
 };
-use crate::config::value::ValueMap;
+use strait_config::value::ValueMap;
 use crate::offsets::checkpoint::CheckpointSettings;
 use crate::offsets::writer::OffsetSyncSettings;
 use crate::replicate::{FlowSettings, StartFrom};

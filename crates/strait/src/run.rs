@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use kwire::client::Client;
-use mirror::MirrorConfig;
+use strait_config::MirrorConfig;
 use mirror::offsets::checkpoint::run_checkpoints;
 use mirror::offsets::heartbeat::run_heartbeats;
 use mirror::replicate::{FlowMetrics, MetricsSnapshot, Share, run_flow};
@@ -125,7 +125,7 @@ async fn run_flows(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
 async fn connect(
     alias: &str,
     role: &str,
-    c: &mirror::config::model::ClientConfig,
+    c: &strait_config::model::ClientConfig,
 ) -> anyhow::Result<Client> {
     let config = kafka_client(alias, role, c)?;
     Client::connect(config)

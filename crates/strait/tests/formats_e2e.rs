@@ -29,7 +29,7 @@ const ADMIN_PASSWORD: &str = "admin-secret";
 const PARTITIONS: i32 = 3;
 const RECORDS: usize = 200;
 /// The repository's verbatim copies of the seeds.
-const SEEDS: &str = "../mirror/tests/fixtures/seeds";
+const SEEDS: &str = "../config/tests/fixtures/seeds";
 /// How often the waits for strait's copies and commits look again.
 const POLL_EVERY: Duration = Duration::from_millis(300);
 

@@ -12,7 +12,7 @@ pub mod transform;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::config::model::DataLossPolicy;
+pub use strait_config::model::DataLossPolicy;
 pub use flow::run_flow;
 pub use metrics::{FlowMetrics, MetricsSnapshot};
 

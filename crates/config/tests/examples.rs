@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use mirror::config::{
+use strait_config::{
     Acks, AutoOffsetReset, DataLossPolicy, Env, IsolationLevel, Jaas, LoadOptions, MirrorConfig,
     SaslMechanism, SecurityProtocol, StoreType, TopicLocation, TrustSource,
     load_mm2_properties_with,
@@ -86,7 +86,7 @@ fn active_active() {
     assert!(ew.replicates_topic("heartbeats"));
     assert!(!ew.replicates_topic("west.heartbeats"));
     assert_eq!(ew.sync_group_offsets.interval, Duration::from_secs(30));
-    let linger = |f: &mirror::config::FlowConfig| {
+    let linger = |f: &strait_config::FlowConfig| {
         f.clients
             .replication_producer
             .props

@@ -1,7 +1,7 @@
 //! Property tests of the `.properties` reader: any key/value written with Java's escaping
 //! rules, any separator, any continuation split, reads back unchanged with its line number.
 
-use mirror::config::properties::parse;
+use strait_config::properties::parse;
 use proptest::prelude::*;
 
 /// One escaped unit per character, as `Properties.store` would write it (plus `\uXXXX`

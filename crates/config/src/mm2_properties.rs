@@ -8,13 +8,13 @@
 
 use std::path::Path;
 
-use super::error::{ConfigError, Location};
-use super::flow::{build_cluster, build_flow, pair_exists};
-use super::keys::{self, CLUSTERS};
-use super::model::MirrorConfig;
-use super::properties;
-use super::providers::{self, Env, Providers};
-use super::value::ValueMap;
+use crate::error::{ConfigError, Location};
+use crate::flow::{build_cluster, build_flow, pair_exists};
+use crate::keys::{self, CLUSTERS};
+use crate::model::MirrorConfig;
+use crate::properties;
+use crate::providers::{self, Env, Providers};
+use crate::value::ValueMap;
 use crate::policy::regex::split_list;
 
 /// Options of a load.
@@ -137,7 +137,7 @@ fn split_flow_key<'a>(key: &'a str, aliases: &[String]) -> Option<(&'a str, &'a 
 fn unknown_flow_alias(
     file: &str,
     key: &str,
-    v: &super::value::Value,
+    v: &crate::value::Value,
     aliases: &[String],
     clusters_line: usize,
 ) -> ConfigError {

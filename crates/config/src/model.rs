@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::security::SecurityConfig;
-use super::value::ValueMap;
+use crate::security::SecurityConfig;
+use crate::value::ValueMap;
 use crate::policy::{
     ConfigPropertyFilter, GroupFilter, ReplicationPolicy, TopicFilter, replicates_topic,
 };

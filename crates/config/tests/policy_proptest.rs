@@ -1,7 +1,7 @@
 //! Property tests of replication policies, cycle detection and Java-regex filters.
 
-use mirror::policy::regex::{PatternList, translate};
-use mirror::policy::{ReplicationPolicy, TopicFilter, replicates_topic};
+use strait_config::policy::regex::{PatternList, translate};
+use strait_config::policy::{ReplicationPolicy, TopicFilter, replicates_topic};
 use proptest::prelude::*;
 
 /// Kafka topic name characters without the default separator `.`.

@@ -17,16 +17,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::detect::{LoadConfigOptions, Provenance, apply_mounts};
-use super::error::{ConfigError, Location};
-use super::flow::{build_cluster, build_flow};
-use super::keys;
-use super::model::{MirrorConfig, PositionStore};
-use super::properties;
-use super::providers::{self, Env, Providers};
-use super::typed::{Reader, parse_bootstrap};
-use super::value::{Origin, Value, ValueMap};
-use crate::config::security::parse_security;
+use crate::detect::{LoadConfigOptions, Provenance, apply_mounts};
+use crate::error::{ConfigError, Location};
+use crate::flow::{build_cluster, build_flow};
+use crate::keys;
+use crate::model::{MirrorConfig, PositionStore};
+use crate::properties;
+use crate::providers::{self, Env, Providers};
+use crate::typed::{Reader, parse_bootstrap};
+use crate::value::{Origin, Value, ValueMap};
+use crate::security::parse_security;
 use crate::policy::replication::IDENTITY_POLICY_CLASS;
 
 /// The alias MM1 flows use for the cluster they read.

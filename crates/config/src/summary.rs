@@ -7,12 +7,12 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::model::{
+use crate::model::{
     Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel, MirrorConfig,
     Periodic, PositionStore,
 };
-use super::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
-use super::value::REDACTED;
+use crate::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
+use crate::value::REDACTED;
 use crate::policy::PatternList;
 
 /// The whole summary.

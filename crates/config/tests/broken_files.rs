@@ -1,7 +1,7 @@
 //! Table-driven: broken `mm2.properties` files; each error must name the key and the line
 //! (and say what was expected) without echoing secrets.
 
-use mirror::config::{LoadOptions, parse_mm2_properties};
+use strait_config::{LoadOptions, parse_mm2_properties};
 
 const HEAD: &str = "clusters = A, B\nA.bootstrap.servers = a:9092\nB.bootstrap.servers = b:9092\nA->B.enabled = true\n";
 

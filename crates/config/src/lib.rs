@@ -1,9 +1,6 @@
-//! Configuration: one typed model ([`MirrorConfig`]) and its loaders (mm2-behaviour §7).
-//!
-//! Today: MM2 dedicated-mode `mm2.properties` ([`load_mm2_properties`]) with Kafka config
-//! providers. The model is shaped so that Strimzi `KafkaMirrorMaker2` YAML, Connect
-//! connector JSON and MirrorMaker 1 properties can map onto it later: every setting keeps
-//! its [`Origin`] (key and line) so all loaders can report errors the same way.
+//! strait-config: every configuration format strait reads, turned into the one typed model
+//! the engine consumes ([`MirrorConfig`]).
+#![forbid(unsafe_code)]
 
 mod assemble;
 mod connect_json;
@@ -15,6 +12,7 @@ mod keys;
 pub mod mm1;
 pub mod mm2_properties;
 pub mod model;
+pub mod policy;
 pub mod properties;
 pub mod providers;
 pub mod secrets;

@@ -1,7 +1,7 @@
 //! MM2's precedence (mm2-behaviour §7.1): top-level < `<alias>.` cluster props < `A->B.`
 //! flow overrides, and which client keys reach which client.
 
-use mirror::config::{
+use strait_config::{
     AutoOffsetReset, IsolationLevel, LoadOptions, MirrorConfig, Origin, SecurityProtocol,
     parse_mm2_properties,
 };
@@ -19,7 +19,7 @@ fn load(extra: &str) -> MirrorConfig {
     }
 }
 
-fn prop<'a>(map: &'a mirror::config::ValueMap, key: &str) -> Option<&'a str> {
+fn prop<'a>(map: &'a strait_config::ValueMap, key: &str) -> Option<&'a str> {
     map.get(key).map(|v| v.expose())
 }
 
@@ -187,5 +187,5 @@ fn secrets_in_raw_maps_are_redacted() {
     assert!(v.is_sensitive());
     assert_eq!(v.shown(), "[redacted]");
     assert!(!format!("{c:?}").contains("kspass"));
-    assert_eq!(f.data_loss_policy, mirror::config::DataLossPolicy::Continue);
+    assert_eq!(f.data_loss_policy, strait_config::DataLossPolicy::Continue);
 }

@@ -1,7 +1,7 @@
 //! The users' own configurations (shared/seeds), written as mm2.properties, load with the
 //! meaning MM2 gives them.
 
-use mirror::config::{LoadOptions, MirrorConfig, parse_mm2_properties};
+use strait_config::{LoadOptions, MirrorConfig, parse_mm2_properties};
 
 fn load(text: &str) -> MirrorConfig {
     match parse_mm2_properties(text, "mm2.properties", &LoadOptions::default()) {
@@ -90,10 +90,10 @@ fn seed_004_target_producer_tuning() {
          t.producer.compression.type = gzip\n",
     );
     let f = c.flow("s", "t").expect("flow");
-    assert_eq!(f.acks, mirror::config::Acks::Leader);
+    assert_eq!(f.acks, strait_config::Acks::Leader);
     let p = &f.clients.replication_producer.props;
     assert_eq!(p.get("linger.ms").map(|v| v.expose()), Some("1500"));
     // The same cluster as a *source* does not get the target-side producer tuning.
     let rev = c.flow("t", "s").expect("reverse");
-    assert_eq!(rev.acks, mirror::config::Acks::All);
+    assert_eq!(rev.acks, strait_config::Acks::All);
 }

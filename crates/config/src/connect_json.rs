@@ -17,15 +17,15 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::detect::{Input, Node, NodeKind, Provenance, parse_json};
-use super::error::{ConfigError, Location};
-use super::flow::{build_cluster, build_flow_from};
-use super::keys;
-use super::model::MirrorConfig;
-use super::properties;
-use super::providers::{self, Env, FileCache, Providers};
-use super::secrets::SecretsDir;
-use super::value::{Origin, Value, ValueMap};
+use crate::detect::{Input, Node, NodeKind, Provenance, parse_json};
+use crate::error::{ConfigError, Location};
+use crate::flow::{build_cluster, build_flow_from};
+use crate::keys;
+use crate::model::MirrorConfig;
+use crate::properties;
+use crate::providers::{self, Env, FileCache, Providers};
+use crate::secrets::SecretsDir;
+use crate::value::{Origin, Value, ValueMap};
 
 /// The three MM2 connectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

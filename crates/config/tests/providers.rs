@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 
-use mirror::config::{
+use strait_config::{
     ConfigError, Env, Jaas, LoadOptions, MirrorConfig, SecurityProtocol, parse_mm2_properties,
 };
 
@@ -225,8 +225,8 @@ fn strimzi_connector(dir: &std::path::Path, password_ref: &str) -> std::path::Pa
     path
 }
 
-fn with_secrets_dir(dir: &std::path::Path) -> mirror::config::LoadConfigOptions {
-    mirror::config::LoadConfigOptions {
+fn with_secrets_dir(dir: &std::path::Path) -> strait_config::LoadConfigOptions {
+    strait_config::LoadConfigOptions {
         secrets_dir: Some(dir.join("secrets")),
         ..Default::default()
     }
@@ -239,7 +239,7 @@ fn strimzi_secret_references_read_the_secrets_dir() {
     fs::create_dir_all(&secret).expect("mkdir");
     fs::write(secret.join("password"), "k8s-s3cret").expect("write");
     let connector = strimzi_connector(dir.path(), "${strimzisecrets:kafka/mm2-user:password}");
-    let c = mirror::config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
+    let c = strait_config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
         .expect("loads");
     assert_eq!(password(&c, "src"), "k8s-s3cret");
 }
@@ -261,7 +261,7 @@ fn strimzi_secret_references_that_cannot_resolve_are_errors() {
         ("${strimzisecrets:password}", "<namespace>/<secret>:<key>"),
     ] {
         let connector = strimzi_connector(dir.path(), reference);
-        let err = mirror::config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
+        let err = strait_config::load_config_files(&[connector], &with_secrets_dir(dir.path()))
             .expect_err(reference)
             .to_string();
         assert!(err.contains(expected), "{reference}: {err}");

@@ -10,10 +10,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use super::error::{ConfigError, Location};
-use super::properties::{self, Properties};
-use super::secrets::SecretsDir;
-use super::value::{Origin, Value};
+use crate::error::{ConfigError, Location};
+use crate::properties::{self, Properties};
+use crate::secrets::SecretsDir;
+use crate::value::{Origin, Value};
 use crate::policy::regex::PatternList;
 
 /// The `config.providers` key.

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mirror::config::{
+use strait_config::{
     AutoOffsetReset, ClusterConfig, FlowConfig, Jaas, LoadConfigOptions, MirrorConfig,
     PositionStore, SaslMechanism, SecurityProtocol, StoreType, TopicLocation, TrustSource,
     load_config_files,
@@ -72,11 +72,11 @@ fn credentials(c: &ClusterConfig) -> (String, String) {
     }
 }
 
-fn patterns(p: &mirror::policy::PatternList) -> Vec<&str> {
+fn patterns(p: &strait_config::policy::PatternList) -> Vec<&str> {
     p.patterns().iter().map(String::as_str).collect()
 }
 
-fn prop<'a>(m: &'a mirror::config::ValueMap, k: &str) -> Option<&'a str> {
+fn prop<'a>(m: &'a strait_config::ValueMap, k: &str) -> Option<&'a str> {
     m.get(k).map(|v| v.expose())
 }
 
@@ -518,7 +518,7 @@ fn seed_004_migration() {
     let ks = ssl.keystore.as_ref().expect("client certificate");
     assert_eq!(ks.store_type, StoreType::Pem);
     match &ks.source {
-        mirror::config::KeySource::InlinePem {
+        strait_config::KeySource::InlinePem {
             certificate_chain,
             key,
         } => {
@@ -578,7 +578,7 @@ fn seed_004_migration() {
     assert_eq!(prop(p, "max.request.size"), Some("157286400"));
     assert_eq!(
         f.acks,
-        mirror::config::Acks::All,
+        strait_config::Acks::All,
         "`producer.ack` is not `acks`"
     );
     assert_eq!(

@@ -17,12 +17,12 @@ use std::path::{Path, PathBuf};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::error::{ConfigError, Location};
-use super::mm2_properties::{LoadOptions, parse_mm2_properties};
-use super::model::MirrorConfig;
-use super::properties;
-use super::secrets::SecretsDir;
-use super::value::{Origin, Value};
+use crate::error::{ConfigError, Location};
+use crate::mm2_properties::{LoadOptions, parse_mm2_properties};
+use crate::model::MirrorConfig;
+use crate::properties;
+use crate::secrets::SecretsDir;
+use crate::value::{Origin, Value};
 
 /// Options of [`load_config_files`].
 #[derive(Clone, Debug, Default)]
@@ -203,7 +203,7 @@ pub fn load_config_files(
                 yaml_docs += docs.len();
                 yaml_files.push(input.name.as_str());
                 for doc in &docs {
-                    if let Some(c) = super::strimzi::load_document(doc, &input.name, &secrets)? {
+                    if let Some(c) = crate::strimzi::load_document(doc, &input.name, &secrets)? {
                         parts.push(c);
                     }
                 }
@@ -233,7 +233,7 @@ pub fn load_config_files(
                 });
             }
         };
-        parts.extend(super::connect_json::load_connectors(
+        parts.extend(crate::connect_json::load_connectors(
             &connectors,
             worker,
             &options.load.env,

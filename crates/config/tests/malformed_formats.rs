@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mirror::config::{
+use strait_config::{
     ConfigError, LoadConfigOptions, MirrorConfig, load_config_files, load_mm1, parse_mm1_args,
 };
 
@@ -704,7 +704,7 @@ fn other_valid_shapes_load() {
     let prod = &c.clusters["prod"];
     assert_eq!(
         prod.security.protocol,
-        mirror::config::SecurityProtocol::Ssl
+        strait_config::SecurityProtocol::Ssl
     );
     match &prod
         .security
@@ -713,7 +713,7 @@ fn other_valid_shapes_load() {
         .and_then(|s| s.truststore.as_ref())
         .map(|t| &t.source)
     {
-        Some(mirror::config::TrustSource::InlinePem(pem)) => {
+        Some(strait_config::TrustSource::InlinePem(pem)) => {
             assert!(pem.contains("\nA\n") && pem.contains("\nB\n"), "{pem}");
         }
         other => panic!("{other:?}"),
@@ -721,7 +721,7 @@ fn other_valid_shapes_load() {
     let dr = &c.clusters["dr"];
     assert_eq!(
         dr.security.protocol,
-        mirror::config::SecurityProtocol::SaslPlaintext
+        strait_config::SecurityProtocol::SaslPlaintext
     );
 
     let p = env.write(

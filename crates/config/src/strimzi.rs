@@ -17,14 +17,14 @@
 
 use std::collections::BTreeMap;
 
-use super::connect_json::{Connector, ConnectorKind, apply_presence, merge_connectors};
-use super::detect::{Entry, Node, NodeKind};
-use super::error::{ConfigError, Location};
-use super::flow::{build_cluster, build_flow};
-use super::mm1::{Mm1Spec, build_mm1};
-use super::model::MirrorConfig;
-use super::secrets::SecretsDir;
-use super::value::{Origin, Value, ValueMap};
+use crate::connect_json::{Connector, ConnectorKind, apply_presence, merge_connectors};
+use crate::detect::{Entry, Node, NodeKind};
+use crate::error::{ConfigError, Location};
+use crate::flow::{build_cluster, build_flow};
+use crate::mm1::{Mm1Spec, build_mm1};
+use crate::model::MirrorConfig;
+use crate::secrets::SecretsDir;
+use crate::value::{Origin, Value, ValueMap};
 
 /// API groups whose mirror kinds strait reads.
 const GROUPS: &[&str] = &["kafka.strimzi.io", "eventstreams.ibm.com"];
