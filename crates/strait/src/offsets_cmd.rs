@@ -1,8 +1,9 @@
 //! `strait offsets translate|apply`: failover of consumer groups by hand, as MM2 users do with
-//! `RemoteClusterUtils.translateOffsets` (mm2-behaviour §6): read the newest checkpoint of a
+//! `RemoteClusterUtils.translateOffsets` (docs/mm2-compatibility.md, "Offset translation"): read the newest checkpoint of a
 //! group per partition from `<source>.checkpoints.internal` on the target, print it, and
 //! optionally commit it to the group on the target (only while the group has no active
-//! members there, never moving a partition backwards; mm2-behaviour §5.5).
+//! members there, never moving a partition backwards; docs/mm2-compatibility.md, "Checkpoints
+//! and group offset sync").
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
