@@ -7,12 +7,12 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::document::value::REDACTED;
+use crate::model::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
 use crate::model::{
     Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel, MirrorConfig,
     Periodic, PositionStore,
 };
-use crate::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
-use crate::value::REDACTED;
 use crate::policy::PatternList;
 
 /// The whole summary.

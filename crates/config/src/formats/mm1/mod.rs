@@ -17,17 +17,19 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::detect::{LoadConfigOptions, Provenance, apply_mounts};
-use crate::error::{ConfigError, Location};
-use crate::flow::{build_cluster, build_flow};
-use crate::keys;
+use crate::document::error::{ConfigError, Location};
+use crate::document::properties;
+use crate::document::provenance::Provenance;
+use crate::document::value::{Origin, Value, ValueMap};
+use crate::formats::options::LoadConfigOptions;
+use crate::model::flow::{build_cluster, build_flow};
+use crate::model::keys;
+use crate::model::security::parse_security;
+use crate::model::typed::{Reader, parse_bootstrap};
 use crate::model::{MirrorConfig, PositionStore};
-use crate::properties;
-use crate::providers::{self, Env, Providers};
-use crate::typed::{Reader, parse_bootstrap};
-use crate::value::{Origin, Value, ValueMap};
-use crate::security::parse_security;
 use crate::policy::replication::IDENTITY_POLICY_CLASS;
+use crate::providers::mounts::apply_mounts;
+use crate::providers::{self, Env, Providers};
 
 /// The alias MM1 flows use for the cluster they read.
 pub const MM1_SOURCE: &str = "source";

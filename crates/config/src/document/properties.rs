@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::ConfigError;
+use crate::document::error::ConfigError;
 
 /// One `key = value` entry and the 1-based line its logical line starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]

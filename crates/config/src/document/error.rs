@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::value::{Origin, Value};
+use crate::document::value::{Origin, Value};
 
 /// Where in the input a problem is: file, 1-based line (0 when there is no line, e.g. a
 /// required key that is absent from the file) and the key as the user wrote it.
