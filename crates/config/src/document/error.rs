@@ -1,5 +1,5 @@
 //! The config layer's one error type. Every message names the file, the line and the key,
-//! and says what was expected (design principle 6); none echoes a secret value.
+//! and says what was expected; none echoes a secret value.
 
 use std::fmt;
 use std::path::PathBuf;

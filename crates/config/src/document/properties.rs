@@ -3,7 +3,7 @@
 //! line, `=` / `:` / whitespace separators, backslash line continuation, `\uXXXX` and the
 //! other escapes, leading whitespace trimmed, later duplicates win.
 //!
-//! Encoding: MM2 reads its file as ISO-8859-1. strait reads UTF-8 (what editors write today)
+//! Encoding: MM2 reads its file as ISO-8859-1. strait reads UTF-8 (what editors write)
 //! and falls back to ISO-8859-1 only when the bytes are not valid UTF-8, so ASCII files
 //! (with `\u` escapes) behave identically in both.
 

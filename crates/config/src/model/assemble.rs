@@ -1,4 +1,4 @@
-//! MM2's property precedence (mm2-behaviour §7.1; `MirrorMakerConfig.clusterProps`,
+//! MM2's property precedence (KIP-382; `MirrorMakerConfig.clusterProps`,
 //! `connectorBaseConfig`, `workerConfig`, `MirrorConnectorConfig.*ClientConfig`, Connect
 //! `Worker.baseProducerConfigs`), computed over values that keep their file provenance.
 //!

@@ -1,5 +1,5 @@
 //! Typed flow and cluster settings from the effective MM2 maps, with MM2's defaults
-//! (mm2-behaviour §7.2: MirrorSourceConfig, MirrorCheckpointConfig, MirrorHeartbeatConfig)
+//! (KIP-382: MirrorSourceConfig, MirrorCheckpointConfig, MirrorHeartbeatConfig)
 //! and strait's own keys (`strait.data.loss.policy`).
 
 use crate::document::error::{ConfigError, Location};

@@ -1,4 +1,5 @@
-//! The one typed configuration model every input format maps onto (mm2-behaviour §7):
+//! The one typed configuration model every input format maps onto (`docs/mm2-compatibility.md`,
+//! "Configuration keys and defaults"):
 //! clusters with their connection security, and replication flows `A->B` with MM2's
 //! connector settings, effective client properties and strait's own safety settings.
 

@@ -1,13 +1,9 @@
 //! Kafka Connect connector configurations in JSON, as submitted to the Connect REST API
 //! (`PUT /connectors/<name>/config` with the flat config, or `POST /connectors` with
-//! `{"name": ..., "config": {...}}`), for MM2's three connectors (mm2-behaviour §7.2).
+//! `{"name": ..., "config": {...}}`), for MM2's three connectors (KIP-382).
 //!
 //! The connectors of one `source.cluster.alias` → `target.cluster.alias` pair form one
-//! flow: the MirrorSourceConnector replicates (and its absence leaves the flow
-//! heartbeats-only), the MirrorCheckpointConnector's presence turns checkpoints on, the
-//! MirrorHeartbeatConnector's presence turns heartbeats on. Settings are taken from the
-//! connector that uses them; settings all of them use (replication policy, offset-syncs
-//! location, topic filter, cluster addresses) must agree.
+//! flow, merged as `formats::connectors` describes.
 //!
 //! `${provider:...}` references are resolved with the `config.providers` of the Connect
 //! worker `.properties` given alongside (as the Connect worker does). The worker's

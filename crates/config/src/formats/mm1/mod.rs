@@ -1,4 +1,5 @@
-//! MirrorMaker 1 (`kafka-mirror-maker.sh`, `kafka.tools.MirrorMaker`; mm2-behaviour §11):
+//! MirrorMaker 1 (`kafka-mirror-maker.sh`, `kafka.tools.MirrorMaker`; `docs/mm2-compatibility.md`,
+//! "Configuration formats"):
 //! its command line (`--consumer.config F --producer.config F --whitelist RE ...`) and the
 //! Strimzi `KafkaMirrorMaker` resource both become one flow `source->target` that
 //!

@@ -1,5 +1,5 @@
 //! Loader for MM2 dedicated-mode `mm2.properties` (KIP-382 `MirrorMakerConfig`,
-//! `connect-mirror-maker.sh [--clusters ...]`; mm2-behaviour §7.1, §8).
+//! `connect-mirror-maker.sh [--clusters ...]`; `docs/mm2-compatibility.md`, "Configuration formats").
 //!
 //! Which flows exist follows `clusterPairs()`: every ordered pair of distinct aliases whose
 //! `A->B.enabled` is true or whose heartbeats are on (globally or per flow, default on). So

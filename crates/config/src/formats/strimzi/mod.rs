@@ -2,7 +2,7 @@
 //! AMQ Streams): `KafkaMirrorMaker2` in its `v1alpha1`..`v1beta2` shape (`connectCluster`,
 //! `clusters[]`, `mirrors[]` with `sourceCluster`/`targetCluster`) and its `v1` shape
 //! (`target` with the Connect group and storage topics, `mirrors[].source`), and the
-//! MirrorMaker 1 `KafkaMirrorMaker` (mm2-behaviour §12).
+//! MirrorMaker 1 `KafkaMirrorMaker` (`docs/mm2-compatibility.md`, "Configuration formats").
 //!
 //! The translation is the operator's (`KafkaMirrorMaker2Connectors`): a cluster's
 //! `bootstrapServers`, `tls` and `authentication` become its `bootstrap.servers`,
@@ -14,6 +14,10 @@
 //! its group and `mirrormaker2-cluster-{configs,offsets,status}` for its topics.
 //! Kubernetes-only fields (`template`, `resources`, `logging`, …) are accepted and ignored.
 //! Only connectors that are declared run: no `heartbeatConnector`, no heartbeats.
+//!
+//! This module reads the resource kind and version and dispatches; `mirror_maker2` and
+//! `mirror_maker` read the two kinds, `auth` maps `tls` / `authentication`, and
+//! `resource` holds what both kinds share.
 
 mod auth;
 mod mirror_maker;
