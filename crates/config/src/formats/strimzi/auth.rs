@@ -131,65 +131,7 @@ impl Doc<'_> {
         let type_path = child(path, "type");
         match kind {
             "scram-sha-256" | "scram-sha-512" | "plain" => {
-                self.check_fields(a, path, &["type", "username", "passwordSecret"], &[])?;
-                let (user, _) = self.req_scalar(a, path, "username", "the SASL user name")?;
-                let Some(ps) = a.get("passwordSecret") else {
-                    return Err(self.missing(
-                        a.line,
-                        &child(path, "passwordSecret"),
-                        "`secretName` and `password` (the key) of the Secret holding the password",
-                    ));
-                };
-                let ppath = child(path, "passwordSecret");
-                self.require_map(&ps.value, &ppath)?;
-                self.check_fields(&ps.value, &ppath, &["secretName", "password"], &[])?;
-                let (secret, _) = self.req_scalar(
-                    &ps.value,
-                    &ppath,
-                    "secretName",
-                    "the name of the Secret holding the password",
-                )?;
-                let (key, _) = self.req_scalar(
-                    &ps.value,
-                    &ppath,
-                    "password",
-                    "the key of the password in the Secret",
-                )?;
-                let password = secrets.read_password(secret, key).map_err(|reason| {
-                    ConfigError::Unresolved {
-                        at: Location::new(self.file, ps.line, ppath.clone()),
-                        reference: format!("secret {secret}/{key}"),
-                        reason,
-                    }
-                })?;
-                let (mechanism, module) = match kind {
-                    "plain" => (
-                        "PLAIN",
-                        "org.apache.kafka.common.security.plain.PlainLoginModule",
-                    ),
-                    "scram-sha-256" => (
-                        "SCRAM-SHA-256",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule",
-                    ),
-                    _ => (
-                        "SCRAM-SHA-512",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule",
-                    ),
-                };
-                out.push((
-                    "sasl.mechanism".into(),
-                    self.value("sasl.mechanism", mechanism, &type_path, type_line),
-                ));
-                let jaas = format!(
-                    "{module} required username=\"{}\" password=\"{}\";",
-                    jaas_escape(user),
-                    jaas_escape(&password)
-                );
-                out.push((
-                    "sasl.jaas.config".into(),
-                    self.value("sasl.jaas.config", jaas, &ppath, ps.line),
-                ));
-                Ok(true)
+                self.password_authentication(a, path, kind, type_line, secrets, out)
             }
             "tls" => {
                 self.check_fields(a, path, &["type", "certificateAndKey"], &[])?;
@@ -197,92 +139,16 @@ impl Doc<'_> {
                     return Err(self.invalid(
                         type_line,
                         &type_path,
-                        Some(&Node { kind: NodeKind::Scalar(kind.into()), line: type_line }),
+                        Some(&Node {
+                            kind: NodeKind::Scalar(kind.into()),
+                            line: type_line,
+                        }),
                         "`tls` next to `authentication` (TLS client authentication needs TLS encryption)",
                     ));
                 }
-                let Some(ck) = a.get("certificateAndKey") else {
-                    return Err(self.missing(
-                        a.line,
-                        &child(path, "certificateAndKey"),
-                        "`secretName`, `certificate` and `key` of the Secret holding the client certificate",
-                    ));
-                };
-                let cpath = child(path, "certificateAndKey");
-                self.require_map(&ck.value, &cpath)?;
-                self.check_fields(
-                    &ck.value,
-                    &cpath,
-                    &["secretName", "certificate", "key"],
-                    &[],
-                )?;
-                let (secret, _) =
-                    self.req_scalar(&ck.value, &cpath, "secretName", "the name of the Secret")?;
-                let (cert, cert_line) = self.req_scalar(
-                    &ck.value,
-                    &cpath,
-                    "certificate",
-                    "the key of the certificate in the Secret",
-                )?;
-                let (key, key_line) = self.req_scalar(
-                    &ck.value,
-                    &cpath,
-                    "key",
-                    "the key of the private key in the Secret",
-                )?;
-                let read = |k: &str, line: usize| {
-                    secrets
-                        .read(secret, k)
-                        .map_err(|reason| ConfigError::Unresolved {
-                            at: Location::new(self.file, line, cpath.clone()),
-                            reference: format!("secret {secret}/{k}"),
-                            reason,
-                        })
-                };
-                let chain = read(cert, cert_line)?;
-                let private = read(key, key_line)?;
-                out.push((
-                    "ssl.keystore.type".into(),
-                    self.value("ssl.keystore.type", "PEM", &cpath, ck.line),
-                ));
-                out.push((
-                    "ssl.keystore.certificate.chain".into(),
-                    self.value("ssl.keystore.certificate.chain", chain, &cpath, ck.line),
-                ));
-                out.push((
-                    "ssl.keystore.key".into(),
-                    self.value("ssl.keystore.key", private, &cpath, ck.line),
-                ));
-                Ok(false)
+                self.tls_authentication(a, path, secrets, out)
             }
-            "custom" => {
-                self.check_fields(a, path, &["type", "sasl", "config"], &[])?;
-                let sasl = match self.opt_scalar(a, path, "sasl", "true or false")? {
-                    None => false,
-                    Some((s, line)) => match s.trim() {
-                        "true" => true,
-                        "false" => false,
-                        _ => {
-                            return Err(self.invalid(
-                                line,
-                                &child(path, "sasl"),
-                                None,
-                                "true or false",
-                            ));
-                        }
-                    },
-                };
-                if let Some(c) = a.get("config") {
-                    let mut ignored = Vec::new();
-                    out.extend(self.config_map(
-                        &c.value,
-                        &child(path, "config"),
-                        &[],
-                        &mut ignored,
-                    )?);
-                }
-                Ok(sasl)
-            }
+            "custom" => self.custom_authentication(a, path, out),
             "oauth" => Err(self.invalid(
                 type_line,
                 &type_path,
@@ -303,6 +169,168 @@ impl Doc<'_> {
                 "tls, scram-sha-256, scram-sha-512, plain or custom",
             )),
         }
+    }
+
+    /// `scram-sha-256`, `scram-sha-512` or `plain` with a `passwordSecret`: SASL with a
+    /// JAAS config holding the password.
+    fn password_authentication(
+        &self,
+        a: &Node,
+        path: &str,
+        kind: &str,
+        type_line: usize,
+        secrets: &SecretsDir,
+        out: &mut Vec<(String, Value)>,
+    ) -> Result<bool, ConfigError> {
+        let type_path = child(path, "type");
+        self.check_fields(a, path, &["type", "username", "passwordSecret"], &[])?;
+        let (user, _) = self.req_scalar(a, path, "username", "the SASL user name")?;
+        let Some(ps) = a.get("passwordSecret") else {
+            return Err(self.missing(
+                a.line,
+                &child(path, "passwordSecret"),
+                "`secretName` and `password` (the key) of the Secret holding the password",
+            ));
+        };
+        let ppath = child(path, "passwordSecret");
+        self.require_map(&ps.value, &ppath)?;
+        self.check_fields(&ps.value, &ppath, &["secretName", "password"], &[])?;
+        let (secret, _) = self.req_scalar(
+            &ps.value,
+            &ppath,
+            "secretName",
+            "the name of the Secret holding the password",
+        )?;
+        let (key, _) = self.req_scalar(
+            &ps.value,
+            &ppath,
+            "password",
+            "the key of the password in the Secret",
+        )?;
+        let password =
+            secrets
+                .read_password(secret, key)
+                .map_err(|reason| ConfigError::Unresolved {
+                    at: Location::new(self.file, ps.line, ppath.clone()),
+                    reference: format!("secret {secret}/{key}"),
+                    reason,
+                })?;
+        let (mechanism, module) = match kind {
+            "plain" => (
+                "PLAIN",
+                "org.apache.kafka.common.security.plain.PlainLoginModule",
+            ),
+            "scram-sha-256" => (
+                "SCRAM-SHA-256",
+                "org.apache.kafka.common.security.scram.ScramLoginModule",
+            ),
+            _ => (
+                "SCRAM-SHA-512",
+                "org.apache.kafka.common.security.scram.ScramLoginModule",
+            ),
+        };
+        out.push((
+            "sasl.mechanism".into(),
+            self.value("sasl.mechanism", mechanism, &type_path, type_line),
+        ));
+        let jaas = format!(
+            "{module} required username=\"{}\" password=\"{}\";",
+            jaas_escape(user),
+            jaas_escape(&password)
+        );
+        out.push((
+            "sasl.jaas.config".into(),
+            self.value("sasl.jaas.config", jaas, &ppath, ps.line),
+        ));
+        Ok(true)
+    }
+
+    /// `tls` (next to `tls` encryption) with a `certificateAndKey`: a PEM key store (TLS client authentication).
+    fn tls_authentication(
+        &self,
+        a: &Node,
+        path: &str,
+        secrets: &SecretsDir,
+        out: &mut Vec<(String, Value)>,
+    ) -> Result<bool, ConfigError> {
+        let Some(ck) = a.get("certificateAndKey") else {
+            return Err(self.missing(
+                a.line,
+                &child(path, "certificateAndKey"),
+                "`secretName`, `certificate` and `key` of the Secret holding the client certificate",
+            ));
+        };
+        let cpath = child(path, "certificateAndKey");
+        self.require_map(&ck.value, &cpath)?;
+        self.check_fields(
+            &ck.value,
+            &cpath,
+            &["secretName", "certificate", "key"],
+            &[],
+        )?;
+        let (secret, _) =
+            self.req_scalar(&ck.value, &cpath, "secretName", "the name of the Secret")?;
+        let (cert, cert_line) = self.req_scalar(
+            &ck.value,
+            &cpath,
+            "certificate",
+            "the key of the certificate in the Secret",
+        )?;
+        let (key, key_line) = self.req_scalar(
+            &ck.value,
+            &cpath,
+            "key",
+            "the key of the private key in the Secret",
+        )?;
+        let read = |k: &str, line: usize| {
+            secrets
+                .read(secret, k)
+                .map_err(|reason| ConfigError::Unresolved {
+                    at: Location::new(self.file, line, cpath.clone()),
+                    reference: format!("secret {secret}/{k}"),
+                    reason,
+                })
+        };
+        let chain = read(cert, cert_line)?;
+        let private = read(key, key_line)?;
+        out.push((
+            "ssl.keystore.type".into(),
+            self.value("ssl.keystore.type", "PEM", &cpath, ck.line),
+        ));
+        out.push((
+            "ssl.keystore.certificate.chain".into(),
+            self.value("ssl.keystore.certificate.chain", chain, &cpath, ck.line),
+        ));
+        out.push((
+            "ssl.keystore.key".into(),
+            self.value("ssl.keystore.key", private, &cpath, ck.line),
+        ));
+        Ok(false)
+    }
+
+    /// `custom`: the given `config` as client properties, SASL when `sasl` is true.
+    fn custom_authentication(
+        &self,
+        a: &Node,
+        path: &str,
+        out: &mut Vec<(String, Value)>,
+    ) -> Result<bool, ConfigError> {
+        self.check_fields(a, path, &["type", "sasl", "config"], &[])?;
+        let sasl = match self.opt_scalar(a, path, "sasl", "true or false")? {
+            None => false,
+            Some((s, line)) => match s.trim() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(self.invalid(line, &child(path, "sasl"), None, "true or false"));
+                }
+            },
+        };
+        if let Some(c) = a.get("config") {
+            let mut ignored = Vec::new();
+            out.extend(self.config_map(&c.value, &child(path, "config"), &[], &mut ignored)?);
+        }
+        Ok(sasl)
     }
 }
 
