@@ -1,43 +1,48 @@
 //! strait-config: every configuration format strait reads, turned into the one typed model
 //! the engine consumes ([`MirrorConfig`]).
+//!
+//! Layout, each module using only those listed before it: `document` (values with their
+//! origin, errors, `.properties`, YAML / JSON nodes) → [`policy`] (replication policies and
+//! filters) → [`model`] (the typed model and how MM2 keys build it) → [`providers`] (config
+//! providers and mounted Secrets) → `formats` (one module per input format) → `load`
+//! (format detection and combining inputs) → [`summary`] (what `strait validate` prints).
 #![forbid(unsafe_code)]
 
-mod assemble;
-mod connect_json;
-pub mod detect;
-mod error;
-mod flow;
-pub mod jaas;
-mod keys;
-pub mod mm1;
-pub mod mm2_properties;
+mod document;
+mod formats;
+mod load;
 pub mod model;
 pub mod policy;
-pub mod properties;
 pub mod providers;
-pub mod secrets;
-pub mod security;
-mod strimzi;
 pub mod summary;
-mod typed;
-pub mod value;
 
-pub use detect::{Format, LoadConfigOptions, detect_format, load_config_files};
-pub use error::{ConfigError, Location};
-pub use mm1::{Mm1Args, load_mm1, parse_mm1_args};
-pub use mm2_properties::{
-    LoadOptions, load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,
+pub use document::error::{ConfigError, Location};
+pub use document::input::{Format, detect_format};
+pub use document::{properties, value};
+pub use formats::mm1::{Mm1Args, load_mm1, parse_mm1_args};
+pub use formats::mm2_properties::{
+    load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,
 };
+pub use formats::options::{LoadConfigOptions, LoadOptions};
+pub use formats::{mm1, mm2_properties};
+pub use load::load_config_files;
 pub use model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
     Periodic, PositionStore, TopicLocation, WorkerConfig,
 };
+pub use model::{jaas, security};
 pub use providers::Env;
-pub use secrets::{DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};
+pub use providers::secrets::{self, DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};
 pub use security::{
     CredentialModule, Jaas, KeySource, KeyStore, SaslConfig, SaslMechanism, SecurityConfig,
     SecurityProtocol, SslConfig, StoreType, TrustSource, TrustStore,
 };
 pub use summary::Summary;
 pub use value::{Origin, Secret, Value, ValueMap};
+
+/// Format detection and loading of any supported input (the path of
+/// [`load_config_files`] and its options before the crate was laid out by format).
+pub mod detect {
+    pub use crate::{Format, LoadConfigOptions, detect_format, load_config_files};
+}

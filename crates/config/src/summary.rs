@@ -1,18 +1,18 @@
 //! The effective-configuration summary `strait validate FILE` prints (text) or emits as
-//! JSON: flows, patterns, internal topic names (mm2-behaviour §1.1), policy, and per-cluster
-//! security with every secret shown as `[redacted]` (design principle 6).
+//! JSON: flows, patterns, internal topic names (`docs/mm2-compatibility.md`, "Internal topics"), policy,
+//! and per-cluster security with every secret shown as `[redacted]`.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
+use crate::document::value::REDACTED;
+use crate::model::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
 use crate::model::{
     Acks, AutoOffsetReset, ClusterConfig, DataLossPolicy, FlowConfig, IsolationLevel, MirrorConfig,
     Periodic, PositionStore,
 };
-use crate::security::{self, Jaas, KeySource, SecurityConfig, TrustSource};
-use crate::value::REDACTED;
 use crate::policy::PatternList;
 
 /// The whole summary.
@@ -143,7 +143,7 @@ pub struct PatternsSummary {
     pub config_properties_exclude: Vec<String>,
 }
 
-/// The topics a flow keeps its state and beacons in (mm2-behaviour §1.1).
+/// The topics a flow keeps its state and beacons in (KIP-382 internal topics).
 #[derive(Clone, Debug, Serialize)]
 pub struct InternalTopicsSummary {
     /// `mm2-offset-syncs.<other>.internal`.

@@ -702,10 +702,7 @@ fn other_valid_shapes_load() {
     assert!(!f.heartbeats.emit.enabled, "v1 has no heartbeat connector");
     assert!(f.replicates_topic("orders.eu") && !f.replicates_topic("orders-tmp"));
     let prod = &c.clusters["prod"];
-    assert_eq!(
-        prod.security.protocol,
-        strait_config::SecurityProtocol::Ssl
-    );
+    assert_eq!(prod.security.protocol, strait_config::SecurityProtocol::Ssl);
     match &prod
         .security
         .ssl

@@ -1,8 +1,8 @@
 //! Property tests of replication policies, cycle detection and Java-regex filters.
 
+use proptest::prelude::*;
 use strait_config::policy::regex::{PatternList, translate};
 use strait_config::policy::{ReplicationPolicy, TopicFilter, replicates_topic};
-use proptest::prelude::*;
 
 /// Kafka topic name characters without the default separator `.`.
 fn name() -> impl Strategy<Value = String> {

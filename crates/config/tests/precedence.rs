@@ -1,5 +1,5 @@
-//! MM2's precedence (mm2-behaviour §7.1): top-level < `<alias>.` cluster props < `A->B.`
-//! flow overrides, and which client keys reach which client.
+//! MM2's precedence (KIP-382 `MirrorMakerConfig`): top-level < `<alias>.` cluster props <
+//! `A->B.` flow overrides, and which client keys reach which client.
 
 use strait_config::{
     AutoOffsetReset, IsolationLevel, LoadOptions, MirrorConfig, Origin, SecurityProtocol,

@@ -1,8 +1,8 @@
 //! Property tests of the `.properties` reader: any key/value written with Java's escaping
 //! rules, any separator, any continuation split, reads back unchanged with its line number.
 
-use strait_config::properties::parse;
 use proptest::prelude::*;
+use strait_config::properties::parse;
 
 /// One escaped unit per character, as `Properties.store` would write it (plus `\uXXXX`
 /// for non-ASCII when `unicode_escape`).

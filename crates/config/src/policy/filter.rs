@@ -1,7 +1,8 @@
-//! MM2's default filters (mm2-behaviour §3; KIP-382, KIP-629 exclude names, KIP-894
+//! MM2's default filters (KIP-382, KIP-629 exclude names, KIP-894
 //! `use.defaults.from`): `DefaultTopicFilter`, `DefaultGroupFilter`,
 //! `DefaultConfigPropertyFilter`, and the source connector's full topic decision
-//! (`shouldReplicateTopic`: filter or heartbeats, never internal, never a cycle).
+//! (`shouldReplicateTopic`: filter or heartbeats, never internal, never a cycle); see
+//! `docs/mm2-compatibility.md`, "Topic, group and config selection".
 
 use super::regex::PatternList;
 use super::{PolicyError, ReplicationPolicy};

@@ -1,4 +1,5 @@
-//! Replication policies and selection filters (mm2-behaviour §2, §3; KIP-382, KIP-690).
+//! Replication policies and selection filters (KIP-382, KIP-690;
+//! `docs/mm2-compatibility.md`, "Replication policies" and "Topic, group and config selection").
 //!
 //! * [`ReplicationPolicy`]: how remote topics are named and recognised
 //!   (`DefaultReplicationPolicy`, `IdentityReplicationPolicy`), cycle detection.

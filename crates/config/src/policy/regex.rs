@@ -1,5 +1,5 @@
 //! Java regular expressions as MM2 uses them (`topics`, `groups`, `*.exclude`,
-//! `config.properties.exclude`; mm2-behaviour §3): a ConfigDef LIST joined with `|` and
+//! `config.properties.exclude`; KIP-382): a ConfigDef LIST joined with `|` and
 //! matched with `Pattern.matcher(..).matches()`, i.e. a *full* match.
 //!
 //! Patterns run on fancy-regex after a translation of the Java-only syntax:

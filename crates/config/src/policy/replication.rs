@@ -1,6 +1,7 @@
-//! `ReplicationPolicy` (mm2-behaviour §2; KIP-382, KIP-690 separators): remote topic naming,
-//! internal topic names, heartbeats detection and cycle detection (§2.3), with exactly the
-//! string semantics of Kafka's `DefaultReplicationPolicy` and `IdentityReplicationPolicy`.
+//! `ReplicationPolicy` (KIP-382, KIP-690 separators): remote topic naming,
+//! internal topic names, heartbeats detection and cycle detection, with exactly the
+//! string semantics of Kafka's `DefaultReplicationPolicy` and `IdentityReplicationPolicy`
+//! (`docs/mm2-compatibility.md`, "Replication policies").
 
 use super::PolicyError;
 
@@ -8,7 +9,7 @@ use super::PolicyError;
 pub const DEFAULT_POLICY_CLASS: &str = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy";
 /// `org.apache.kafka.connect.mirror.IdentityReplicationPolicy`.
 pub const IDENTITY_POLICY_CLASS: &str = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
-/// Strimzi's older identity policy; today a plain subclass of Kafka's.
+/// Strimzi's older identity policy, a plain subclass of Kafka's.
 pub const STRIMZI_IDENTITY_POLICY_CLASS: &str =
     "io.strimzi.kafka.connect.mirror.IdentityReplicationPolicy";
 /// `replication.policy.separator` default.
@@ -403,7 +404,7 @@ mod tests {
         assert!(p.is_cycle("A.B.orders", "B"));
         assert!(!p.is_cycle("A.orders", "B"));
         assert!(!p.is_cycle("orders", "B"));
-        // A user topic literally named `B.x` is never sent to B (mm2-behaviour §2.3).
+        // A user topic literally named `B.x` is never sent to B (cycle detection).
         assert!(p.is_cycle("B.x", "B"));
         let id = ReplicationPolicy::identity(Some("A".into()));
         assert!(!id.is_cycle("orders", "B"));

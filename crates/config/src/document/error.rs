@@ -1,10 +1,10 @@
 //! The config layer's one error type. Every message names the file, the line and the key,
-//! and says what was expected (design principle 6); none echoes a secret value.
+//! and says what was expected; none echoes a secret value.
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::value::{Origin, Value};
+use crate::document::value::{Origin, Value};
 
 /// Where in the input a problem is: file, 1-based line (0 when there is no line, e.g. a
 /// required key that is absent from the file) and the key as the user wrote it.

@@ -1,17 +1,17 @@
 //! Typed flow and cluster settings from the effective MM2 maps, with MM2's defaults
-//! (mm2-behaviour §7.2: MirrorSourceConfig, MirrorCheckpointConfig, MirrorHeartbeatConfig)
+//! (KIP-382: MirrorSourceConfig, MirrorCheckpointConfig, MirrorHeartbeatConfig)
 //! and strait's own keys (`strait.data.loss.policy`).
 
-use crate::assemble::{self, Side};
-use crate::error::{ConfigError, Location};
+use crate::document::error::{ConfigError, Location};
+use crate::document::value::{Value, ValueMap};
+use crate::model::assemble::{self, Side};
+use crate::model::security::parse_security;
+use crate::model::typed::{Reader, parse_bootstrap};
 use crate::model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, OffsetSyncsConfig, Periodic,
     PositionStore, TopicLocation, WorkerConfig,
 };
-use crate::security::parse_security;
-use crate::typed::{Reader, parse_bootstrap};
-use crate::value::{Value, ValueMap};
 use crate::policy::filter::{
     DEFAULT_CONFIG_PROPERTIES_EXCLUDE, DEFAULT_GROUPS, DEFAULT_GROUPS_EXCLUDE, DEFAULT_TOPICS,
     DEFAULT_TOPICS_EXCLUDE,
@@ -48,7 +48,7 @@ pub(crate) fn build_cluster(
     let bootstrap_servers = parse_bootstrap(file, "bootstrap.servers", bootstrap)?;
     let own: ValueMap = props
         .iter()
-        .filter(|(k, _)| !crate::keys::is_role_prefixed(k))
+        .filter(|(k, _)| !crate::model::keys::is_role_prefixed(k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     let security = parse_security(file, &own)?;
@@ -62,7 +62,7 @@ pub(crate) fn build_cluster(
         admin: explicit("admin"),
         other: own
             .into_iter()
-            .filter(|(k, _)| !crate::keys::is_client_key(k))
+            .filter(|(k, _)| !crate::model::keys::is_client_key(k))
             .collect(),
     })
 }

@@ -1,5 +1,5 @@
-//! Key names and their classification for MM2 dedicated mode (mm2-behaviour §7.1, §7.2;
-//! KIP-382 `MirrorMakerConfig`): which keys are connector settings, which are client
+//! Key names and their classification for MM2 dedicated mode (KIP-382 `MirrorMakerConfig`;
+//! `docs/mm2-compatibility.md`, "Configuration keys and defaults"): which keys are connector settings, which are client
 //! security keys copied to producer/consumer/admin, which are worker settings.
 
 /// The cluster alias list.

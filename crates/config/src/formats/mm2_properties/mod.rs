@@ -1,5 +1,5 @@
 //! Loader for MM2 dedicated-mode `mm2.properties` (KIP-382 `MirrorMakerConfig`,
-//! `connect-mirror-maker.sh [--clusters ...]`; mm2-behaviour §7.1, §8).
+//! `connect-mirror-maker.sh [--clusters ...]`; `docs/mm2-compatibility.md`, "Configuration formats").
 //!
 //! Which flows exist follows `clusterPairs()`: every ordered pair of distinct aliases whose
 //! `A->B.enabled` is true or whose heartbeats are on (globally or per flow, default on). So
@@ -8,24 +8,15 @@
 
 use std::path::Path;
 
-use crate::error::{ConfigError, Location};
-use crate::flow::{build_cluster, build_flow, pair_exists};
-use crate::keys::{self, CLUSTERS};
+use crate::document::error::{ConfigError, Location};
+use crate::document::properties;
+use crate::document::value::ValueMap;
+pub use crate::formats::options::LoadOptions;
 use crate::model::MirrorConfig;
-use crate::properties;
-use crate::providers::{self, Env, Providers};
-use crate::value::ValueMap;
+use crate::model::flow::{build_cluster, build_flow, pair_exists};
+use crate::model::keys::{self, CLUSTERS};
 use crate::policy::regex::split_list;
-
-/// Options of a load.
-#[derive(Clone, Debug, Default)]
-pub struct LoadOptions {
-    /// `--clusters`: keep only flows whose *target* is listed (MM2 dedicated mode's
-    /// "produce locally, consume remotely"). `None` keeps all flows.
-    pub clusters: Option<Vec<String>>,
-    /// Where `${env:...}` references are looked up.
-    pub env: Env,
-}
+use crate::providers::{self, Providers};
 
 /// Loads an `mm2.properties` file with default options.
 pub fn load_mm2_properties(path: impl AsRef<Path>) -> Result<MirrorConfig, ConfigError> {
@@ -137,7 +128,7 @@ fn split_flow_key<'a>(key: &'a str, aliases: &[String]) -> Option<(&'a str, &'a 
 fn unknown_flow_alias(
     file: &str,
     key: &str,
-    v: &crate::value::Value,
+    v: &crate::document::value::Value,
     aliases: &[String],
     clusters_line: usize,
 ) -> ConfigError {

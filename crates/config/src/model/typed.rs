@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use crate::error::ConfigError;
-use crate::value::{Value, ValueMap};
+use crate::document::error::ConfigError;
+use crate::document::value::{Value, ValueMap};
 
 /// Reads values out of one effective map, reporting errors against `file`.
 #[derive(Clone, Copy)]
@@ -132,7 +132,7 @@ impl<'a> Reader<'a> {
         match self.get(key) {
             Some(v) => ConfigError::invalid(self.file, v, key, expected),
             None => ConfigError::Missing {
-                at: crate::error::Location::new(self.file, 0, key),
+                at: crate::document::error::Location::new(self.file, 0, key),
                 expected: expected.to_owned(),
             },
         }
@@ -179,7 +179,7 @@ pub(crate) fn parse_bootstrap(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Origin;
+    use crate::document::value::Origin;
 
     fn map(k: &str, v: &str) -> ValueMap {
         let mut m = ValueMap::new();

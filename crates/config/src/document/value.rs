@@ -1,6 +1,6 @@
 //! Configuration values with provenance, and the [`Secret`] newtype that keeps passwords,
 //! JAAS configs, private keys and tokens out of logs and `validate` output
-//! (design principle 6: "Secrets never appear in logs or `validate` output").
+//! (secrets never appear in logs or `validate` output).
 
 use std::collections::BTreeMap;
 use std::fmt;

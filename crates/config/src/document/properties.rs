@@ -3,13 +3,13 @@
 //! line, `=` / `:` / whitespace separators, backslash line continuation, `\uXXXX` and the
 //! other escapes, leading whitespace trimmed, later duplicates win.
 //!
-//! Encoding: MM2 reads its file as ISO-8859-1. strait reads UTF-8 (what editors write today)
+//! Encoding: MM2 reads its file as ISO-8859-1. strait reads UTF-8 (what editors write)
 //! and falls back to ISO-8859-1 only when the bytes are not valid UTF-8, so ASCII files
 //! (with `\u` escapes) behave identically in both.
 
 use std::collections::BTreeMap;
 
-use crate::error::ConfigError;
+use crate::document::error::ConfigError;
 
 /// One `key = value` entry and the 1-based line its logical line starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]

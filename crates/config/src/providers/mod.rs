@@ -7,14 +7,17 @@
 //! text, which later surfaces as a confusing connection or login failure. strait instead
 //! rejects any reference it cannot resolve, naming the key and line (never the value).
 
+pub(crate) mod mounts;
+pub mod secrets;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{ConfigError, Location};
-use crate::properties::{self, Properties};
-use crate::secrets::SecretsDir;
-use crate::value::{Origin, Value};
+use crate::document::error::{ConfigError, Location};
+use crate::document::properties::{self, Properties};
+use crate::document::value::{Origin, Value};
 use crate::policy::regex::PatternList;
+use crate::providers::secrets::SecretsDir;
 
 /// The `config.providers` key.
 pub const CONFIG_PROVIDERS: &str = "config.providers";

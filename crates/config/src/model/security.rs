@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::error::{ConfigError, Location};
-use crate::jaas::{self, LoginFlag};
-use crate::typed::Reader;
-use crate::value::{Secret, Value, ValueMap};
+use crate::document::error::{ConfigError, Location};
+use crate::document::value::{Secret, Value, ValueMap};
+use crate::model::jaas::{self, LoginFlag};
+use crate::model::typed::Reader;
 
 /// `security.protocol`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -283,7 +283,7 @@ pub(crate) fn parse_security(file: &str, map: &ValueMap) -> Result<SecurityConfi
 /// The key a user should set next to the line that set `security.protocol`.
 fn sibling_key(r: &Reader<'_>, key: &str) -> Location {
     let (prefix, line) = match r.get("security.protocol").map(Value::origin) {
-        Some(crate::value::Origin::Line { key: k, line }) => (
+        Some(crate::document::value::Origin::Line { key: k, line }) => (
             k.strip_suffix("security.protocol").unwrap_or("").to_owned(),
             *line,
         ),
@@ -512,7 +512,7 @@ pub(crate) fn shown(map: &ValueMap) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Origin;
+    use crate::document::value::Origin;
 
     fn map(entries: &[(&str, &str)]) -> ValueMap {
         entries

@@ -1,14 +1,22 @@
-//! The one typed configuration model every input format maps onto (mm2-behaviour §7):
+//! The one typed configuration model every input format maps onto (`docs/mm2-compatibility.md`,
+//! "Configuration keys and defaults"):
 //! clusters with their connection security, and replication flows `A->B` with MM2's
 //! connector settings, effective client properties and strait's own safety settings.
+
+pub(crate) mod assemble;
+pub(crate) mod flow;
+pub mod jaas;
+pub(crate) mod keys;
+pub mod security;
+pub(crate) mod typed;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::security::SecurityConfig;
-use crate::value::ValueMap;
+use crate::document::value::ValueMap;
+use crate::model::security::SecurityConfig;
 use crate::policy::{
     ConfigPropertyFilter, GroupFilter, ReplicationPolicy, TopicFilter, replicates_topic,
 };

@@ -1,4 +1,4 @@
-//! MM2's property precedence (mm2-behaviour §7.1; `MirrorMakerConfig.clusterProps`,
+//! MM2's property precedence (KIP-382; `MirrorMakerConfig.clusterProps`,
 //! `connectorBaseConfig`, `workerConfig`, `MirrorConnectorConfig.*ClientConfig`, Connect
 //! `Worker.baseProducerConfigs`), computed over values that keep their file provenance.
 //!
@@ -12,8 +12,8 @@
 //! * the replicating producer is the Connect worker's: worker `producer.*` (from the
 //!   target's cluster props) < `A->B.producer.override.*`.
 
-use crate::keys::{self, ROLES};
-use crate::value::{Value, ValueMap};
+use crate::document::value::{Value, ValueMap};
+use crate::model::keys::{self, ROLES};
 
 /// Entries whose key starts with `prefix`, prefix removed.
 pub(crate) fn strip_prefix(map: &ValueMap, prefix: &str) -> ValueMap {
@@ -179,7 +179,7 @@ pub(crate) fn replication_producer(w: &ValueMap, c: &ValueMap) -> ValueMap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::Origin;
+    use crate::document::value::Origin;
 
     fn all(entries: &[(&str, &str)]) -> ValueMap {
         entries
