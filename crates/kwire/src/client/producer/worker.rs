@@ -1,8 +1,7 @@
 //! The I/O side of one idempotent-producer partition (KIP-98 idempotence, KIP-360 epoch
-//! bumps): takes the partition's queued sends, puts the batches the
-//! [`Sequencer`](super::sequencer::Sequencer) picks on the wire over one connection, waits
-//! for their responses in order, runs the retry timer and InitProducerId, and answers each
-//! send. Which batch goes out with which sequence number, and what a failure leads to, is
+//! bumps): takes the partition's queued sends, puts the batches the [`Sequencer`] picks on
+//! the wire over one connection, waits for their responses in order, runs the retry timer
+//! and InitProducerId, and answers each send. Which batch goes out with which sequence number, and what a failure leads to, is
 //! the sequencer's decision.
 //!
 //! A failure's kind is judged here from the error: OUT_OF_ORDER_SEQUENCE_NUMBER or
