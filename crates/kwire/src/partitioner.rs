@@ -1,5 +1,6 @@
-//! Java client's default partitioner for keyed records (`Utils.murmur2`, `toPositive`), so that
-//! records strait writes to shared topics land where Java clients would put them.
+//! The Java producer's default partitioning of keyed records (`Utils.murmur2` of the key,
+//! `toPositive`, modulo the partition count; KIP-480 and KIP-794 changed only records without
+//! a key), so that records strait writes to shared topics land where Java clients put them.
 
 /// Kafka's murmur2 hash of `data` (seed 0x9747b28c), as `org.apache.kafka.common.utils.Utils`.
 pub fn murmur2(data: &[u8]) -> i32 {

@@ -1,5 +1,7 @@
-//! Decides per batch between the forward path (header rewrite only) and the decode →
-//! re-encode fallback, from header fields alone (nothing is decompressed).
+//! Forward-or-re-encode decision per batch from the v2 header alone (Kafka protocol guide,
+//! "Record Batch" attributes; control and transactional bits from KIP-98, delete horizon from
+//! KIP-534): the forward path rewrites only the header, the fallback decodes and re-encodes.
+//! Nothing is decompressed to decide.
 
 use super::{Batch, BatchView, TimestampType};
 

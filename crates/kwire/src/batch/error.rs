@@ -1,4 +1,5 @@
-//! The single error type of the batch layer.
+//! Errors of the record-batch layer (Kafka protocol guide, "Record Batch" and "Message Sets"):
+//! the single error type for malformed, truncated or unsupported batches.
 
 use super::Compression;
 

@@ -2,7 +2,7 @@
 //! zero-copy header view, Fetch blob splitter, header rewrite with CRC32C, record codec,
 //! compression and forward/re-encode classification. Synchronous, no I/O.
 //!
-//! Forward path: [`split`] → [`classify`] → [`append_rewritten`]; payloads stay compressed.
+//! Forward path: [`split()`] → [`classify()`] → [`append_rewritten`]; payloads stay compressed.
 //! Fallback path: [`decode_records`] / [`decode_legacy`] → [`BatchBuilder::encode`].
 
 mod builder;

@@ -78,7 +78,7 @@ impl BatchView {
 }
 
 /// Decodes all records of `batch`, bounding decompressed size by
-/// [`DEFAULT_MAX_DECOMPRESSED`](super::DEFAULT_MAX_DECOMPRESSED).
+/// [`DEFAULT_MAX_DECOMPRESSED`].
 pub fn decode_records(batch: &BatchView) -> Result<Vec<Record>, BatchError> {
     decode_records_with_limit(batch, DEFAULT_MAX_DECOMPRESSED)
 }

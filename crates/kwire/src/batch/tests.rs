@@ -1,5 +1,6 @@
-//! Property tests across the batch layer: encode → split → view → decode round trips,
-//! header rewrite invariants, and splitter robustness on arbitrary and truncated input.
+//! Property tests of the v2 batch layer (Kafka protocol guide, "Record Batch"): encode →
+//! split → view → decode round trips, header rewrite invariants, and splitter robustness on
+//! arbitrary and truncated input.
 
 use bytes::{Bytes, BytesMut};
 use proptest::collection::vec;

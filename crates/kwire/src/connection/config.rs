@@ -1,8 +1,9 @@
 //! Client configuration: the subset of Kafka's client configs (Kafka documentation,
 //! "Producer/Consumer/Admin Configs" and "Security") that the wire client needs.
 //!
-//! This is a plain struct. Parsing Kafka property files belongs to the `mirror` crate, which
-//! maps `security.protocol`, `ssl.*`, `sasl.*` and the timeouts onto it.
+//! This is a plain struct. Parsing Kafka property files belongs to the `strait-config` crate;
+//! the `mirror` crate maps its `security.protocol`, `ssl.*`, `sasl.*` and timeout settings
+//! onto this struct.
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! Errors of the connection layer: reaching, securing and talking to one broker.
+//! Errors of the connection layer (Kafka protocol guide, "Network" and "SASL Authentication
+//! Sequence"): reaching, securing, authenticating to and talking to one broker.
 
 use std::fmt;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
-//! Messenger behaviour against a scripted loopback peer: pipelining by correlation id,
-//! poisoning, request timeouts and idle close.
+//! Messenger behaviour (Kafka protocol guide, "The Client Server Interaction") against a
+//! scripted loopback peer: pipelining by correlation id, poisoning, request timeouts and idle
+//! close.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! The byte stream under a connection: TCP with `TCP_NODELAY`, optionally wrapped in TLS.
+//! The byte stream under a connection (Kafka protocol guide, "Network"; Kafka documentation,
+//! "Encryption and Authentication using SSL"): TCP with `TCP_NODELAY`, optionally wrapped in TLS.
 
 use std::pin::Pin;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! Errors of the protocol layer: encoding, decoding and version negotiation.
+//! Errors of the protocol layer (Kafka protocol guide, "Common Request and Response
+//! Structure"; KIP-35 ApiVersions): encoding, decoding and version negotiation.
 
 use kafka_protocol::messages::ApiKey;
 use kafka_protocol::protocol::VersionRange;

@@ -6,7 +6,12 @@
 //! partition (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`) and recognises a resend only among
 //! those. Produce v3+ carries exactly one batch per partition per request, so the window is
 //! five requests per partition.
+//!
+//! Each partition has one worker task (`worker`: connection, requests, retry timer) driving a
+//! pure sequencing state machine (`sequencer`: sequence numbers, the in-flight window, and
+//! what a failure leads to).
 
+mod sequencer;
 mod worker;
 
 use std::collections::HashMap;

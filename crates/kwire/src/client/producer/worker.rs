@@ -1,14 +1,13 @@
-//! One partition of the idempotent producer: assigns sequence numbers, keeps a window of
-//! unacknowledged batches on one connection, and recovers from failures in order.
+//! The I/O side of one idempotent-producer partition (KIP-98 idempotence, KIP-360 epoch
+//! bumps): takes the partition's queued sends, puts the batches the [`Sequencer`] picks on
+//! the wire over one connection, waits for their responses in order, runs the retry timer
+//! and InitProducerId, and answers each send. Which batch goes out with which sequence number, and what a failure leads to, is
+//! the sequencer's decision.
 //!
-//! Recovery rules (KIP-98, KIP-360):
-//! - a retriable failure (connection lost, timeout, leader moved): wait for every request in
-//!   flight, then resend all unacknowledged batches *with the same sequence numbers*; the
-//!   broker answers a batch it already has with its original offset;
-//! - OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID on the oldest batch: the broker lost
-//!   our producer state, so bump the epoch, renumber from 0 and resend;
-//! - a fatal error: fail that batch and every later one (writing them would leave a hole),
-//!   bump the epoch so the partition starts clean.
+//! A failure's kind is judged here from the error: OUT_OF_ORDER_SEQUENCE_NUMBER or
+//! UNKNOWN_PRODUCER_ID on the oldest batch means the broker lost our producer state; a
+//! non-retriable error, or a retriable one past `delivery.timeout.ms`, is fatal; anything
+//! else is retried after a backoff.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -23,6 +22,7 @@ use tokio::time::Instant;
 use super::super::produce::{self, Acks, ProduceAck, ProduceOptions, response_timeout};
 use super::super::retry::Backoff;
 use super::super::{Inner, TopicPartition};
+use super::sequencer::{Acked, Failure, Outgoing, Recovery, Sequencer};
 use super::{Delivery, Shared, init_producer_id};
 use crate::batch::{BatchView, HeaderRewrite, append_rewritten};
 use crate::connection::Messenger;
@@ -35,14 +35,6 @@ pub(crate) struct Job {
     pub(crate) records: i32,
     pub(crate) ack: oneshot::Sender<Result<Delivery>>,
     pub(crate) enqueued: Instant,
-}
-
-#[derive(Debug)]
-struct Entry {
-    job: Job,
-    base_sequence: i32,
-    /// Producer id and epoch of the last transmission.
-    sent_as: (i64, i16),
 }
 
 type InFlight = JoinHandle<Result<ProduceAck>>;
@@ -60,27 +52,13 @@ pub(crate) struct Worker {
     tp: TopicPartition,
     jobs: mpsc::Receiver<Job>,
     jobs_closed: bool,
-    producer_id: i64,
-    epoch: i16,
-    next_sequence: i32,
-    /// Unacknowledged sends in sequence order; the first `in_flight.len()` are on the wire.
-    entries: VecDeque<Entry>,
+    seq: Sequencer<Job>,
+    /// The requests of the sequencer's in-flight batches, oldest first.
     in_flight: VecDeque<InFlight>,
     /// All requests in flight use this connection, so the broker sees them in order.
     conn: Option<Arc<Messenger>>,
     backoff: Backoff,
     retry_at: Option<Instant>,
-    /// Whether the broker acknowledged a batch of the current sequence run (this producer id
-    /// and epoch on this partition). Until it has, the broker holds no state for us and
-    /// accepts *any* first sequence number; a later batch could then be written before an
-    /// earlier one that failed transiently (e.g. a partition not ready yet). So until then
-    /// only one request is in flight.
-    confirmed: bool,
-}
-
-/// Kafka sequence numbers wrap from `i32::MAX` to 0.
-fn seq_add(seq: i32, n: i32) -> i32 {
-    ((i64::from(seq) + i64::from(n)) % (i64::from(i32::MAX) + 1)) as i32
 }
 
 impl Worker {
@@ -88,23 +66,19 @@ impl Worker {
         shared: Arc<Shared>,
         tp: TopicPartition,
         jobs: mpsc::Receiver<Job>,
-        (producer_id, epoch): (i64, i16),
+        producer: (i64, i16),
     ) -> Self {
         let inner = shared.client.inner().clone();
         let cfg = &inner.config;
         Self {
             backoff: Backoff::new(cfg.retry_backoff, cfg.retry_backoff_max),
+            seq: Sequencer::new(producer, shared.config.max_in_flight_batches),
             inner,
             shared,
             tp,
             jobs,
             jobs_closed: false,
-            producer_id,
-            epoch,
-            next_sequence: 0,
-            entries: VecDeque::new(),
             in_flight: VecDeque::new(),
-            confirmed: false,
             conn: None,
             retry_at: None,
         }
@@ -112,10 +86,11 @@ impl Worker {
 
     pub(crate) async fn run(mut self) {
         loop {
+            debug_assert_eq!(self.in_flight.len(), self.seq.in_flight());
             if self.retry_at.is_none() {
                 self.fill_window().await;
             }
-            if self.jobs_closed && self.entries.is_empty() {
+            if self.jobs_closed && self.seq.is_empty() {
                 return;
             }
             match self.next_event().await {
@@ -124,7 +99,10 @@ impl Worker {
                     self.in_flight.pop_front();
                     self.on_front(r).await;
                 }
-                Event::Job(Some(job)) => self.push(job),
+                Event::Job(Some(job)) => {
+                    let records = job.records;
+                    self.seq.push(job, records);
+                }
                 Event::Job(None) => self.jobs_closed = true,
                 Event::RetryDue => self.retry_at = None,
             }
@@ -132,8 +110,7 @@ impl Worker {
     }
 
     async fn next_event(&mut self) -> Event {
-        let accepting =
-            !self.jobs_closed && self.entries.len() < self.shared.config.max_queued_sends;
+        let accepting = !self.jobs_closed && self.seq.len() < self.shared.config.max_queued_sends;
         let retry_at = self.retry_at;
         let has_front = !self.in_flight.is_empty();
         let front = self.in_flight.front_mut();
@@ -161,19 +138,9 @@ impl Worker {
         }
     }
 
-    fn push(&mut self, job: Job) {
-        let base_sequence = self.next_sequence;
-        self.next_sequence = seq_add(base_sequence, job.records);
-        self.entries.push_back(Entry {
-            job,
-            base_sequence,
-            sent_as: (self.producer_id, self.epoch),
-        });
-    }
-
-    /// Sends queued entries while the batch window has room.
+    /// Sends queued batches while the sequencer's window has room.
     async fn fill_window(&mut self) {
-        while self.in_flight.len() < self.entries.len() && self.window_has_room() {
+        while self.seq.can_send() {
             match self.send_next().await {
                 Ok(true) => {}
                 Ok(false) => return,
@@ -182,33 +149,25 @@ impl Worker {
         }
     }
 
-    fn window_has_room(&self) -> bool {
-        let window = if self.confirmed {
-            self.shared.config.max_in_flight_batches
-        } else {
-            1
-        };
-        self.in_flight.len() < window
-    }
-
-    /// Puts the next entry on the wire. `Ok(false)`: the leader's connection changed while
+    /// Puts the next batch on the wire. `Ok(false)`: the leader's connection changed while
     /// requests are in flight; wait for them before switching, to keep the order.
     async fn send_next(&mut self) -> Result<bool> {
-        if self.producer_id < 0 {
-            (self.producer_id, self.epoch) = init_producer_id(&self.inner).await?;
+        if self.seq.needs_producer_id() {
+            let id = init_producer_id(&self.inner).await?;
+            self.seq.on_producer_id(id);
         }
         let (leader, _) = self
             .inner
             .leader_for(&self.tp.topic, self.tp.partition)
             .await?;
         let conn = self.inner.broker_connection(leader).await?;
-        if !self.in_flight.is_empty() && !self.conn.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn))
-        {
+        if self.seq.in_flight() > 0 && !self.conn.as_ref().is_some_and(|c| Arc::ptr_eq(c, &conn)) {
             return Ok(false);
         }
-        let idx = self.in_flight.len();
-        let records = self.assemble(&self.entries[idx]);
-        self.entries[idx].sent_as = (self.producer_id, self.epoch);
+        let Some(next) = self.seq.next_send() else {
+            return Ok(false);
+        };
+        let records = assemble(&next);
         let options = ProduceOptions {
             acks: Acks::All,
             timeout: self.shared.config.ack_timeout,
@@ -227,130 +186,108 @@ impl Worker {
                 .pop()
                 .unwrap_or(Err(Error::Closed("produce response")))
         }));
+        self.seq.on_sent();
         self.conn = Some(conn);
         Ok(true)
     }
 
-    /// The batch of `entry` with our producer id, epoch and sequence number (CRC redone).
-    fn assemble(&self, entry: &Entry) -> bytes::Bytes {
-        let mut out = BytesMut::with_capacity(entry.job.batch.as_bytes().len());
-        let rw = HeaderRewrite {
-            base_offset: Some(0),
-            partition_leader_epoch: Some(-1),
-            producer_id: Some(self.producer_id),
-            producer_epoch: Some(self.epoch),
-            base_sequence: Some(entry.base_sequence),
-            transactional: Some(false),
-        };
-        append_rewritten(&mut out, &entry.job.batch, &rw);
-        out.freeze()
-    }
-
     /// Leader lookup or connect failed before anything was sent.
     fn on_send_failure(&mut self, e: Error) {
-        if !e.is_retriable() && self.in_flight.is_empty() {
-            return self.fail_all(e);
+        let failure = self.classify(&e);
+        match self.seq.on_send_failed(failure == Failure::Fatal) {
+            Recovery::Fail => self.fail_all(self.final_error(e)),
+            _ => self.retry_later(&e),
         }
-        if self.delivery_expired() && self.in_flight.is_empty() {
-            return self.fail_all(self.exhausted(e));
-        }
-        if e.needs_metadata_refresh() {
-            self.inner.metadata.invalidate();
-        }
-        self.schedule_retry(&e);
     }
 
     async fn on_front(&mut self, result: Result<ProduceAck>) {
         match result {
             Ok(ack) => {
                 self.backoff.reset();
-                if let Some(entry) = self.entries.pop_front() {
-                    self.deliver(entry, ack);
+                if let Some(done) = self.seq.on_acked() {
+                    self.deliver(done, ack);
                 }
             }
             Err(e) => self.recover(e).await,
         }
     }
 
-    fn deliver(&mut self, entry: Entry, ack: ProduceAck) {
-        self.confirmed = true;
+    fn deliver(&self, done: Acked<Job>, ack: ProduceAck) {
         let delivery = Delivery {
             tp: self.tp.clone(),
             base_offset: ack.base_offset,
             log_append_time: ack.log_append_time,
-            producer_id: entry.sent_as.0,
-            producer_epoch: entry.sent_as.1,
-            base_sequence: entry.base_sequence,
-            record_count: entry.job.records,
+            producer_id: done.producer_id,
+            producer_epoch: done.epoch,
+            base_sequence: done.base_sequence,
+            record_count: done.records,
         };
-        let _ = entry.job.ack.send(Ok(delivery));
+        let _ = done.job.ack.send(Ok(delivery));
     }
 
-    /// The oldest request failed: settle everything in flight, then decide.
+    /// The oldest request failed: settle everything in flight, then do what the sequencer
+    /// decides.
     async fn recover(&mut self, err: Error) {
-        self.drain_in_flight().await;
-        // The broker may have lost our state (e.g. producer id expiry) and would then accept
-        // any sequence: resend one at a time until it acknowledges again.
-        self.confirmed = false;
-        let code = err.code();
-        if matches!(
-            code,
-            Some(ResponseError::OutOfOrderSequenceNumber | ResponseError::UnknownProducerId)
-        ) {
-            tracing::warn!(
-                cluster = %self.inner.cluster,
-                partition = %self.tp,
-                producer_id = self.producer_id,
-                epoch = self.epoch,
-                error = %err,
-                "broker lost producer state; bumping epoch and resending"
-            );
-            if let Err(e) = self.bump_epoch().await {
-                self.fail_all(e);
-            }
-            return;
+        let later_acked = self.drain_in_flight().await;
+        let failure = if lost_state(&err) {
+            Failure::LostState
+        } else {
+            self.classify(&err)
+        };
+        let (done, recovery) = self.seq.on_failed(failure, later_acked);
+        for (entry, ack) in done {
+            self.deliver(entry, ack);
         }
-        if !err.is_retriable() {
-            return self.fail_all(err);
+        match recovery {
+            Recovery::Restart(next) => self.restart(next, &err).await,
+            Recovery::Fail => self.fail_all(self.final_error(err)),
+            Recovery::Retry => self.retry_later(&err),
         }
-        if self.delivery_expired() {
-            return self.fail_all(self.exhausted(err));
-        }
-        if err.needs_metadata_refresh() {
-            self.inner.metadata.invalidate();
-        }
-        self.schedule_retry(&err);
     }
 
-    /// Waits for the rest of the requests in flight. Their successes are kept (the broker
-    /// only accepts a later sequence after the earlier ones, so nothing is lost by resending
-    /// the failed ones); their failures are dropped because the entries will be resent.
-    async fn drain_in_flight(&mut self) {
+    /// Waits for the rest of the requests in flight and returns the acknowledged ones by
+    /// position. Their successes are kept (the broker only accepts a later sequence after the
+    /// earlier ones, so nothing is lost by resending the failed ones); their failures are
+    /// dropped because the batches will be resent.
+    async fn drain_in_flight(&mut self) -> Vec<(usize, ProduceAck)> {
         let handles: Vec<InFlight> = self.in_flight.drain(..).collect();
         let mut acked = Vec::new();
         for (i, h) in handles.into_iter().enumerate() {
             if let Ok(Ok(ack)) = h.await {
-                acked.push((i + 1, ack));
+                acked.push((i, ack));
             }
-        }
-        let mut done = Vec::new();
-        for (idx, ack) in acked.into_iter().rev() {
-            if let Some(entry) = self.entries.remove(idx) {
-                done.push((entry, ack));
-            }
-        }
-        for (entry, ack) in done.into_iter().rev() {
-            self.deliver(entry, ack);
         }
         self.conn = None;
+        acked
     }
 
-    /// Fails the oldest entry with `err` and every later one as aborted (writing them would
-    /// leave a hole), then restarts the partition's sequence under a new epoch.
+    /// KIP-360 for idempotent producers: a higher epoch with sequence 0 starts a fresh
+    /// sequence on this partition; past 32767 epochs a new producer id is needed.
+    async fn restart(&mut self, next: Option<(i64, i16)>, err: &Error) {
+        let (producer_id, epoch) = self.seq.producer();
+        tracing::warn!(
+            cluster = %self.inner.cluster,
+            partition = %self.tp,
+            producer_id,
+            epoch,
+            error = %err,
+            "broker lost producer state; bumping epoch and resending"
+        );
+        let next = match next {
+            Some(next) => next,
+            None => match init_producer_id(&self.inner).await {
+                Ok(next) => next,
+                Err(e) => return self.fail_all(e),
+            },
+        };
+        self.seq.restart(next);
+    }
+
+    /// Fails the oldest batch with `err` and every later one as aborted (writing them would
+    /// leave a hole); the sequencer restarts the partition's sequence under a new epoch.
     fn fail_all(&mut self, err: Error) {
         tracing::warn!(cluster = %self.inner.cluster, partition = %self.tp, error = %err, "produce failed");
-        let failed: Vec<Entry> = self.entries.drain(..).collect();
-        for (i, entry) in failed.into_iter().enumerate() {
+        for (i, job) in self.seq.fail_all().enumerate() {
             let e = if i == 0 {
                 err.clone()
             } else {
@@ -360,42 +297,33 @@ impl Worker {
                     cause: Box::new(err.clone()),
                 }
             };
-            let _ = entry.job.ack.send(Err(e));
-        }
-        self.next_sequence = 0;
-        self.confirmed = false;
-        if self.epoch < i16::MAX {
-            self.epoch += 1;
-        } else {
-            // Epochs exhausted: the next send fetches a new producer id first.
-            self.producer_id = -1;
+            let _ = job.ack.send(Err(e));
         }
     }
 
-    /// KIP-360 for idempotent producers: a higher epoch with sequence 0 starts a fresh
-    /// sequence on this partition; past 32767 epochs a new producer id is needed.
-    async fn bump_epoch(&mut self) -> Result<()> {
-        if self.epoch == i16::MAX || self.producer_id < 0 {
-            let (pid, epoch) = init_producer_id(&self.inner).await?;
-            self.producer_id = pid;
-            self.epoch = epoch;
+    /// Fatal when not retriable or when the oldest batch ran out of delivery time.
+    fn classify(&self, e: &Error) -> Failure {
+        if !e.is_retriable() || self.delivery_expired() {
+            Failure::Fatal
         } else {
-            self.epoch += 1;
+            Failure::Retriable
         }
-        self.confirmed = false;
-        let mut seq = 0;
-        for e in &mut self.entries {
-            e.base_sequence = seq;
-            seq = seq_add(seq, e.job.records);
+    }
+
+    /// The error a fatal failure reports: itself, or "retries exhausted" when it was
+    /// retriable but time ran out.
+    fn final_error(&self, e: Error) -> Error {
+        if e.is_retriable() {
+            self.exhausted(e)
+        } else {
+            e
         }
-        self.next_sequence = seq;
-        Ok(())
     }
 
     fn delivery_expired(&self) -> bool {
-        self.entries
+        self.seq
             .front()
-            .is_some_and(|e| e.job.enqueued.elapsed() >= self.shared.config.delivery_timeout)
+            .is_some_and(|j| j.enqueued.elapsed() >= self.shared.config.delivery_timeout)
     }
 
     fn exhausted(&self, last: Error) -> Error {
@@ -407,7 +335,10 @@ impl Worker {
         }
     }
 
-    fn schedule_retry(&mut self, err: &Error) {
+    fn retry_later(&mut self, err: &Error) {
+        if err.needs_metadata_refresh() {
+            self.inner.metadata.invalidate();
+        }
         let delay = self.backoff.next_delay();
         tracing::debug!(
             cluster = %self.inner.cluster,
@@ -427,15 +358,27 @@ impl Worker {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::seq_add;
+/// OUT_OF_ORDER_SEQUENCE_NUMBER or UNKNOWN_PRODUCER_ID: the broker lost our producer state
+/// (e.g. producer id expiry).
+fn lost_state(err: &Error) -> bool {
+    matches!(
+        err.code(),
+        Some(ResponseError::OutOfOrderSequenceNumber | ResponseError::UnknownProducerId)
+    )
+}
 
-    #[test]
-    fn sequences_wrap_like_kafka() {
-        assert_eq!(seq_add(0, 5), 5);
-        assert_eq!(seq_add(i32::MAX, 1), 0);
-        assert_eq!(seq_add(i32::MAX - 1, 3), 1);
-    }
+/// The batch with the producer id, epoch and sequence number to send (CRC redone).
+fn assemble(next: &Outgoing<'_, Job>) -> bytes::Bytes {
+    let batch = &next.job.batch;
+    let mut out = BytesMut::with_capacity(batch.as_bytes().len());
+    let rw = HeaderRewrite {
+        base_offset: Some(0),
+        partition_leader_epoch: Some(-1),
+        producer_id: Some(next.producer_id),
+        producer_epoch: Some(next.epoch),
+        base_sequence: Some(next.base_sequence),
+        transactional: Some(false),
+    };
+    append_rewritten(&mut out, batch, &rw);
+    out.freeze()
 }
