@@ -9,6 +9,7 @@
 //! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
 #![forbid(unsafe_code)]
 
+pub mod error;
 pub mod offsets;
 pub mod replicate;
 pub mod runtime;

@@ -10,6 +10,9 @@ use kwire::connection::{
     SaslMechanism as KafkaMechanism, Secret as KafkaSecret, SecurityProtocol as KafkaProtocol,
 };
 
+use crate::offsets::checkpoint::CheckpointSettings;
+use crate::offsets::writer::OffsetSyncSettings;
+use crate::replicate::{FlowSettings, StartFrom};
 use strait_config::model::{
     AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, PositionStore, TopicLocation,
 };
@@ -17,9 +20,6 @@ use strait_config::security::{
     Jaas, KeySource, SaslConfig, SaslMechanism, SecurityProtocol, SslConfig, StoreType, TrustSource,
 };
 use strait_config::value::ValueMap;
-use crate::offsets::checkpoint::CheckpointSettings;
-use crate::offsets::writer::OffsetSyncSettings;
-use crate::replicate::{FlowSettings, StartFrom};
 
 /// A configuration strait understands but cannot run yet, or cannot run at all.
 #[derive(Debug, thiserror::Error)]

@@ -22,9 +22,9 @@ use common::log::{
 };
 use kwire::batch::{BatchView, Compression, Record};
 use kwire::client::{Client, ConfigResource, IdempotentProducer, ProducerConfig, TopicPartition};
+use mirror::replicate::DataLossPolicy;
 use strait_config::policy::UseDefaultsFrom;
 use strait_config::policy::filter::{ConfigPropertyFilter, DEFAULT_CONFIG_PROPERTIES_EXCLUDE};
-use mirror::replicate::DataLossPolicy;
 use strait_harness::{Harness, unique_topic};
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ use super::log::{TopicTail, create_compacted_topic};
 use super::records::Checkpoint;
 use super::sync::SyncRecord;
 use super::writer::now_millis;
-use crate::replicate::{NameFilter, ReplicateError, TopicRenamer};
+use crate::error::ReplicateError;
+use crate::replicate::{NameFilter, TopicRenamer};
 
 /// Everything the checkpoint task of flow `source->target` needs, resolved from configuration.
 #[derive(Clone)]

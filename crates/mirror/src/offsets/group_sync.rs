@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use kwire::client::{Client, CommittedOffset, TopicPartition};
 use kwire::protocol::ResponseError;
 
-use crate::replicate::ReplicateError;
+use crate::error::ReplicateError;
 
 /// The state of a consumer group on the target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use tokio::sync::watch;
 
 use super::records::Heartbeat;
-use crate::replicate::ReplicateError;
+use crate::error::ReplicateError;
 use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
 
 /// Where and how often flow `source->target` beats.

@@ -10,7 +10,7 @@ use kwire::client::{
 };
 use kwire::protocol::ResponseError;
 
-use crate::replicate::ReplicateError;
+use crate::error::ReplicateError;
 use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
 
 /// Creates a single-partition compacted topic unless it exists. Like MM2

@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use super::log::create_compacted_topic;
 use super::sync::SyncRecord;
-use crate::replicate::ReplicateError;
+use crate::error::ReplicateError;
 
 /// At most this many syncs per produced batch.
 const MAX_BATCH: usize = 2000;

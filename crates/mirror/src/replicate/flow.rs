@@ -18,7 +18,8 @@ use super::metrics::FlowMetrics;
 use super::store::{ConnectOffsets, PositionStore};
 use super::topics::{MirroredTopic, discover, sync_remote_topics};
 use super::transform::{Path, SourceOffsets, Step, TransformContext, plan};
-use super::{DataLossPolicy, FlowSettings, ReplicateError, StartFrom};
+use super::{DataLossPolicy, FlowSettings, StartFrom};
+use crate::error::ReplicateError;
 use crate::offsets::sync::{PartitionSyncs, SyncRecord};
 use crate::offsets::writer::{SyncWriter, start_sync_writer};
 

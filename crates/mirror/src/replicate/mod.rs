@@ -12,9 +12,9 @@ pub mod transform;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use strait_config::model::DataLossPolicy;
 pub use flow::run_flow;
 pub use metrics::{FlowMetrics, MetricsSnapshot};
+pub use strait_config::model::DataLossPolicy;
 
 /// Where a partition with no stored position starts (`auto.offset.reset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -198,51 +198,5 @@ mod share_tests {
         }
         assert_eq!(Share::new(2, 2), None);
         assert_eq!(Share::default(), Share::new(0, 1).unwrap_or_default());
-    }
-}
-
-/// Errors of the replication layer.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReplicateError {
-    #[error(transparent)]
-    Kafka(#[from] kwire::error::Error),
-    #[error("malformed record batch: {0}")]
-    Batch(#[from] kwire::batch::BatchError),
-    #[error("internal record format: {0}")]
-    Format(String),
-    #[error("cluster '{cluster}': topic '{topic}' did not become available")]
-    TopicUnavailable { cluster: String, topic: String },
-    #[error(
-        "consumer group '{group}' has active members on the target (state {state}); stop its consumers first"
-    )]
-    GroupActive { group: String, state: String },
-    #[error(
-        "cluster '{cluster}': cannot create topic '{topic}' with replication factor {factor} ({reason}): set `{setting}` to at most the number of brokers, or -1 for the broker default"
-    )]
-    ReplicationFactor {
-        cluster: String,
-        topic: String,
-        factor: i16,
-        setting: &'static str,
-        reason: String,
-    },
-    #[error(
-        "consumer group '{group}' on the source has active members, so strait cannot commit this MirrorMaker 1 flow's positions to it; stop MirrorMaker 1 first"
-    )]
-    SourceGroupActive { group: String },
-}
-
-impl ReplicateError {
-    /// Whether trying again later may succeed.
-    pub fn is_retriable(&self) -> bool {
-        match self {
-            ReplicateError::Kafka(e) => e.is_retriable(),
-            ReplicateError::Batch(_) | ReplicateError::Format(_) => false,
-            ReplicateError::TopicUnavailable { .. } => true,
-            ReplicateError::GroupActive { .. }
-            | ReplicateError::SourceGroupActive { .. }
-            | ReplicateError::ReplicationFactor { .. } => false,
-        }
     }
 }

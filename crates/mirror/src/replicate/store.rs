@@ -15,8 +15,8 @@ use kwire::client::{
 use kwire::partitioner::partition_for_key;
 use kwire::protocol::ResponseError;
 
-use super::ReplicateError;
 use super::positions::{parse_position, position_key, position_value};
+use crate::error::ReplicateError;
 
 /// Where positions of one flow live. Positions are the last replicated source offset.
 #[derive(Debug, Clone)]

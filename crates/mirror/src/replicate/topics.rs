@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use kwire::client::{Client, ConfigResource};
 use kwire::protocol::ResponseError;
 
+use super::FlowSettings;
 use super::store::{TopicSpec, ensure_topic};
-use super::{FlowSettings, ReplicateError};
+use crate::error::ReplicateError;
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
