@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod internal_topics;
 pub mod offsets;
 pub mod replicate;
 pub mod runtime;

@@ -25,7 +25,7 @@ use common::kafka::{clusters, connect, create_topic, eventually, numbered, produ
 use common::log::{Log, read_log};
 use common::offsets::{Names, commit, exact_target, start_mirror, sync_records};
 use kwire::client::Client;
-use mirror::offsets::log::TopicTail;
+use mirror::internal_topics::TopicTail;
 use mirror::offsets::records::Checkpoint;
 use strait_harness::{Harness, unique_topic};
 

@@ -16,11 +16,10 @@ use tokio::time::Instant;
 
 use super::group_sync::{TargetGroup, apply_plan, plan_group};
 use super::index::{Translation, TranslationIndex};
-use super::log::{TopicTail, create_compacted_topic};
 use super::records::Checkpoint;
 use super::sync::SyncRecord;
-use super::writer::now_millis;
 use crate::error::ReplicateError;
+use crate::internal_topics::{TopicTail, create_compacted_topic, now_millis};
 use crate::replicate::{NameFilter, TopicRenamer};
 
 /// Everything the checkpoint task of flow `source->target` needs, resolved from configuration.

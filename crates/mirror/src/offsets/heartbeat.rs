@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use super::records::Heartbeat;
 use crate::error::ReplicateError;
-use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
+use crate::internal_topics::{TopicSpec, compacted, ensure_topic, now_millis};
 
 /// Where and how often flow `source->target` beats.
 #[derive(Debug, Clone)]
@@ -59,10 +59,7 @@ async fn beat(
     tp: &TopicPartition,
     settings: &HeartbeatSettings,
 ) -> Result<(), ReplicateError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = now_millis();
     let beat = Heartbeat {
         source: settings.source_alias.clone(),
         target: settings.target_alias.clone(),

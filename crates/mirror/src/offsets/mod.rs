@@ -5,13 +5,11 @@
 //! * [`sync`] and [`writer`]: offset syncs emitted by the flow's ackers.
 //! * [`index`]: translation of group positions from those syncs.
 //! * [`checkpoint`] and [`group_sync`]: checkpoints and target group offsets.
-//! * [`log`]: reading the single-partition internal topics.
 
 pub mod checkpoint;
 pub mod group_sync;
 pub mod heartbeat;
 pub mod index;
-pub mod log;
 pub mod records;
 pub mod sync;
 pub mod writer;

@@ -10,9 +10,9 @@ use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::log::create_compacted_topic;
 use super::sync::SyncRecord;
 use crate::error::ReplicateError;
+use crate::internal_topics::{create_compacted_topic, now_millis};
 
 /// At most this many syncs per produced batch.
 const MAX_BATCH: usize = 2000;
@@ -126,11 +126,4 @@ async fn write(
     let batch = BatchView::new(BatchBuilder::default().build(&records)?)?;
     producer.send(tp.clone(), batch).await?.await?;
     Ok(())
-}
-
-pub(crate) fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -4,19 +4,18 @@
 //! does), or for MirrorMaker 1 flows the committed offsets of the source consumer group.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use bytes::Bytes;
-use kwire::batch::{BatchBuilder, BatchView, Record, split};
-use kwire::client::{
-    Client, CommittedOffset, FetchOptions, FetchPartition, IdempotentProducer, IsolationLevel,
-    NewTopic, OffsetSpec, TopicPartition,
-};
+use kwire::batch::{BatchBuilder, BatchView, Record};
+use kwire::client::{Client, CommittedOffset, IdempotentProducer, TopicPartition};
 use kwire::partitioner::partition_for_key;
 use kwire::protocol::ResponseError;
 
 use super::positions::{parse_position, position_key, position_value};
 use crate::error::ReplicateError;
+use crate::internal_topics::{
+    TopicSpec, compacted, ensure_topic, now_millis, partition_count, read_all,
+};
 
 /// Where positions of one flow live. Positions are the last replicated source offset.
 #[derive(Debug, Clone)]
@@ -197,143 +196,4 @@ impl ConnectOffsets {
         }
         Ok(())
     }
-}
-
-/// A topic strait creates (internal or remote), and the setting that sizes it.
-pub(crate) struct TopicSpec<'a> {
-    pub name: &'a str,
-    pub partitions: i32,
-    pub replication_factor: i16,
-    /// The MM2 key an operator changes when the cluster cannot hold this many replicas.
-    pub setting: &'static str,
-}
-
-/// The config of strait's compacted internal topics.
-pub(crate) fn compacted() -> Vec<(String, String)> {
-    vec![("cleanup.policy".to_owned(), "compact".to_owned())]
-}
-
-/// Creates `topic` unless it exists. Kafka answers TOPIC_ALREADY_EXISTS for a topic that exists.
-pub(crate) async fn ensure_topic(
-    client: &Client,
-    topic: &TopicSpec<'_>,
-    configs: Vec<(String, String)>,
-) -> Result<(), ReplicateError> {
-    let mut new = NewTopic::new(topic.name, topic.partitions, topic.replication_factor);
-    new.configs = configs;
-    for (name, result) in client.create_topics(vec![new], false).await? {
-        match result {
-            Ok(()) => {
-                let partitions = topic.partitions;
-                tracing::info!(cluster = client.cluster_name(), topic = %name, partitions, "created topic")
-            }
-            Err(e) if e.code() == Some(ResponseError::TopicAlreadyExists) => {}
-            Err(e) if e.code() == Some(ResponseError::InvalidReplicationFactor) => {
-                // A single-broker cluster and MM2's default of 3 for internal topics: say
-                // which setting to change.
-                return Err(ReplicateError::ReplicationFactor {
-                    cluster: client.cluster_name().to_owned(),
-                    topic: name,
-                    factor: topic.replication_factor,
-                    setting: topic.setting,
-                    reason: e.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
-pub(crate) async fn partition_count(client: &Client, topic: &str) -> Result<i32, ReplicateError> {
-    for _ in 0..50 {
-        let md = client.metadata(Some(&[topic.to_owned()])).await?;
-        if let Some(t) = md
-            .topic(topic)
-            .filter(|t| t.error.is_none() && !t.partitions.is_empty())
-        {
-            return Ok(t.partitions.len() as i32);
-        }
-        // A topic just created may take a moment to appear in every broker's metadata.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(ReplicateError::TopicUnavailable {
-        cluster: client.cluster_name().to_owned(),
-        topic: topic.to_owned(),
-    })
-}
-
-/// Every record of one partition, from its log start to its current end.
-async fn read_all(client: &Client, tp: &TopicPartition) -> Result<Vec<Record>, ReplicateError> {
-    let isolation = IsolationLevel::ReadUncommitted;
-    let spec = |s| vec![(tp.clone(), s)];
-    let start = listed(
-        client
-            .list_offsets(isolation, spec(OffsetSpec::Earliest))
-            .await,
-        tp,
-    )?;
-    let end = listed(
-        client
-            .list_offsets(isolation, spec(OffsetSpec::Latest))
-            .await,
-        tp,
-    )?;
-    let options = FetchOptions {
-        max_wait: Duration::from_millis(100),
-        ..Default::default()
-    };
-    let mut records = Vec::new();
-    let mut offset = start;
-    while offset < end {
-        let request = FetchPartition {
-            tp: tp.clone(),
-            offset,
-            max_bytes: 1 << 20,
-            current_leader_epoch: None,
-        };
-        let fetched = client.fetch(&options, vec![request]).await?;
-        let Some(part) = fetched.into_iter().next() else {
-            continue;
-        };
-        let data = part.result?;
-        let before = offset;
-        for batch in split(data.records) {
-            let kwire::batch::Batch::V2(b) = batch? else {
-                continue;
-            };
-            offset = offset.max(b.last_offset() + 1);
-            if !b.is_control() {
-                records.extend(b.records()?.into_iter().filter(|r| r.offset >= before));
-            }
-        }
-        if offset == before {
-            // Nothing complete came back (the log ends in a hole): stop at what is readable.
-            break;
-        }
-    }
-    Ok(records)
-}
-
-fn listed(
-    mut answers: std::collections::BTreeMap<
-        TopicPartition,
-        kwire::error::Result<kwire::client::ListedOffset>,
-    >,
-    tp: &TopicPartition,
-) -> Result<i64, ReplicateError> {
-    match answers.remove(tp) {
-        Some(r) => Ok(r?.offset),
-        None => Err(ReplicateError::TopicUnavailable {
-            cluster: String::new(),
-            topic: tp.to_string(),
-        }),
-    }
-}
-
-fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -8,8 +8,8 @@ use kwire::client::{Client, ConfigResource};
 use kwire::protocol::ResponseError;
 
 use super::FlowSettings;
-use super::store::{TopicSpec, ensure_topic};
 use crate::error::ReplicateError;
+use crate::internal_topics::{TopicSpec, ensure_topic, partition_count};
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
@@ -101,7 +101,7 @@ async fn create_remote(
     };
     let configs = copied_configs(source, settings, source_topic).await?;
     ensure_topic(target, &spec, configs).await?;
-    super::store::partition_count(target, remote).await?;
+    partition_count(target, remote).await?;
     Ok(())
 }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kwire::client::{Client, CommittedOffset, TopicPartition};
+use mirror::internal_topics::TopicTail;
 use mirror::offsets::checkpoint::CheckpointSettings;
 use mirror::offsets::index::TranslationIndex;
-use mirror::offsets::log::TopicTail;
 use mirror::offsets::sync::SyncRecord;
 use mirror::offsets::writer::OffsetSyncSettings;
 use mirror::replicate::FlowSettings;
