@@ -9,8 +9,12 @@
 //! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
 pub mod error;
+pub mod heartbeat;
 pub mod internal_topics;
 pub mod offsets;
 pub mod replicate;
 pub mod runtime;
+pub mod settings;
+mod topics;

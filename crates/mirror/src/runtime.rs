@@ -10,9 +10,9 @@ use kwire::connection::{
     SaslMechanism as KafkaMechanism, Secret as KafkaSecret, SecurityProtocol as KafkaProtocol,
 };
 
-use crate::offsets::checkpoint::CheckpointSettings;
-use crate::offsets::writer::OffsetSyncSettings;
-use crate::replicate::{FlowSettings, StartFrom};
+use crate::checkpoint::CheckpointSettings;
+use crate::heartbeat::HeartbeatSettings;
+use crate::settings::{FlowSettings, OffsetSyncSettings, StartFrom};
 use strait_config::model::{
     AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, PositionStore, TopicLocation,
 };
@@ -262,8 +262,8 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
 }
 
 /// Heartbeat settings of a flow that emits them (`emit.heartbeats.*`).
-pub fn heartbeat_settings(flow: &FlowConfig) -> crate::offsets::heartbeat::HeartbeatSettings {
-    crate::offsets::heartbeat::HeartbeatSettings {
+pub fn heartbeat_settings(flow: &FlowConfig) -> HeartbeatSettings {
+    HeartbeatSettings {
         source_alias: flow.source.clone(),
         target_alias: flow.target.clone(),
         topic: flow.heartbeats.topic.clone(),

@@ -6,9 +6,7 @@
 //! * [`index`]: translation of group positions from those syncs.
 //! * [`checkpoint`] and [`group_sync`]: checkpoints and target group offsets.
 
-pub mod checkpoint;
 pub mod group_sync;
-pub mod heartbeat;
 pub mod index;
 pub mod records;
 pub mod sync;

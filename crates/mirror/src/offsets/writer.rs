@@ -13,38 +13,10 @@ use tokio::task::JoinHandle;
 use super::sync::SyncRecord;
 use crate::error::ReplicateError;
 use crate::internal_topics::{create_compacted_topic, now_millis};
+use crate::settings::OffsetSyncSettings;
 
 /// At most this many syncs per produced batch.
 const MAX_BATCH: usize = 2000;
-
-/// Offset syncs of one flow (`emit.offset-syncs.enabled`, `offset-syncs.topic.*`,
-/// `offset.lag.max`).
-#[derive(Clone)]
-pub struct OffsetSyncSettings {
-    /// `mm2-offset-syncs.<other cluster>.internal`.
-    pub topic: String,
-    /// `offset-syncs.topic.location=target`; else the source cluster holds the topic.
-    pub on_target: bool,
-    /// `offset-syncs.topic.replication.factor`.
-    pub replication_factor: i16,
-    /// `offset.lag.max`.
-    pub lag_max: i64,
-    /// A client of the cluster holding the topic with the producer's settings (MM2 writes
-    /// syncs with the source or target producer config); `None`: the flow's own client of
-    /// that cluster.
-    pub client: Option<Client>,
-}
-
-impl std::fmt::Debug for OffsetSyncSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OffsetSyncSettings")
-            .field("topic", &self.topic)
-            .field("on_target", &self.on_target)
-            .field("replication_factor", &self.replication_factor)
-            .field("lag_max", &self.lag_max)
-            .finish_non_exhaustive()
-    }
-}
 
 /// Syncs waiting for the writer, at most. Each sync describes its own stretch of positions, so
 /// one that is dropped while the syncs cluster is slow only makes translation inside that

@@ -16,12 +16,12 @@ use tokio::time::Instant;
 
 use super::metrics::FlowMetrics;
 use super::store::{ConnectOffsets, PositionStore};
-use super::topics::{MirroredTopic, discover, sync_remote_topics};
 use super::transform::{Path, SourceOffsets, Step, TransformContext, plan};
-use super::{DataLossPolicy, FlowSettings, StartFrom};
 use crate::error::ReplicateError;
 use crate::offsets::sync::{PartitionSyncs, SyncRecord};
 use crate::offsets::writer::{SyncWriter, start_sync_writer};
+use crate::settings::{DataLossPolicy, FlowSettings, StartFrom};
+use crate::topics::{MirroredTopic, discover, sync_remote_topics};
 
 /// Acknowledged source positions (last replicated offset) not yet written to the store.
 type Acked = Arc<Mutex<BTreeMap<TopicPartition, i64>>>;

@@ -4,9 +4,6 @@
 
 use std::fmt::Write as _;
 
-/// Connector name Java MM2 uses in dedicated mode for the source connector's offsets.
-pub const SOURCE_CONNECTOR: &str = "MirrorSourceConnector";
-
 /// One stored position: the last source offset replicated for a source topic partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcePosition {
@@ -88,6 +85,7 @@ fn push_json_string(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::SOURCE_CONNECTOR;
 
     #[test]
     fn key_and_value_bytes_match_java_mm2() {

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use kwire::client::{Client, ConfigResource};
 use kwire::protocol::ResponseError;
 
-use super::FlowSettings;
 use crate::error::ReplicateError;
 use crate::internal_topics::{TopicSpec, ensure_topic, partition_count};
+use crate::settings::FlowSettings;
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;

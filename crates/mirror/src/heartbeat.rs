@@ -8,9 +8,9 @@ use kwire::batch::{BatchBuilder, BatchView, Record};
 use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use tokio::sync::watch;
 
-use super::records::Heartbeat;
 use crate::error::ReplicateError;
 use crate::internal_topics::{TopicSpec, compacted, ensure_topic, now_millis};
+use crate::offsets::records::Heartbeat;
 
 /// Where and how often flow `source->target` beats.
 #[derive(Debug, Clone)]
