@@ -2,7 +2,7 @@
 //! record formats, so Java tooling (RemoteClusterUtils, MM2's formatters) reads what strait writes,
 //! and the exact offset translation built on them.
 //!
-//! * [`sync`] and [`writer`]: offset syncs emitted by the flow's ackers.
+//! * [`sync`]: offset syncs as strait emits them (segments included).
 //! * [`index`]: translation of group positions from those syncs.
 //! * [`checkpoint`] and [`group_sync`]: checkpoints and target group offsets.
 
@@ -10,4 +10,3 @@ pub mod group_sync;
 pub mod index;
 pub mod records;
 pub mod sync;
-pub mod writer;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use kwire::client::{Client, IsolationLevel, OffsetSpec, TopicPartition};
 use mirror::checkpoint::{CheckpointSettings, run_checkpoints};
 use mirror::error::ReplicateError;
-use mirror::replicate::store::ConnectOffsets;
+use mirror::replicate::positions::ConnectOffsets;
 use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
 use mirror::settings::FlowSettings;
 use strait_harness::Harness;

@@ -300,5 +300,5 @@ impl AbortTracker {
 }
 
 #[cfg(test)]
-#[path = "transform_tests.rs"]
+#[path = "plan_tests.rs"]
 mod tests;
