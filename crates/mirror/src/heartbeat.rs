@@ -1,4 +1,5 @@
-//! MirrorHeartbeatConnector equivalent (KIP-382): a Heartbeat v0 record into `heartbeats` on
+//! Heartbeats (KIP-382 MirrorHeartbeatConnector; docs/mm2-compatibility.md "Heartbeats"): a
+//! Heartbeat v0 record into `heartbeats` on
 //! the flow's target every `emit.heartbeats.interval.seconds`. Replicated by the reverse flow,
 //! these beacons let RemoteClusterUtils discover upstream clusters and replication hops.
 

@@ -1,6 +1,7 @@
 //! From the typed configuration to what runs: kwire connection settings for a cluster role
 //! (Kafka client configs: bootstrap.servers, security.protocol, ssl.*, sasl.*, timeouts) and the
-//! replication settings of one flow (MM2 MirrorSourceConnector keys).
+//! engine's settings ([`crate::settings`], checkpoints, heartbeats) of one flow (MM2 connector
+//! keys; docs/mm2-compatibility.md "Configuration keys and defaults").
 
 use std::sync::Arc;
 use std::time::Duration;

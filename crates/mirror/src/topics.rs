@@ -1,4 +1,5 @@
-//! Topic management of a flow (MM2 MirrorSourceConnector, KIP-382 "remote topics"): find the
+//! Remote topic management (KIP-382 remote topics, MM2's MirrorSourceConnector;
+//! docs/mm2-compatibility.md "Topic, group and config selection"): find the
 //! source topics to replicate, create their remote topics on the target with the same partition
 //! count and the source's non-default configs, and add partitions when the source grows.
 

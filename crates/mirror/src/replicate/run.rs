@@ -1,5 +1,4 @@
-//! The running flow `A->B` (see docs/mm2-compatibility.md "Offset syncs" for what it emits):
-//! wires the stages (fetch → plan → produce → acknowledge → positions → offset syncs), adds
+//! The running flow `A->B` (KIP-382 MirrorSourceConnector task): wires the stages (fetch → plan → produce → acknowledge → positions → offset syncs), adds
 //! partitions as remote topics are created or grow, and drains everything on shutdown.
 
 use std::collections::{BTreeMap, HashMap};
