@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bytes::Bytes;
 use kwire::batch::{Batch, Record, split};
 use kwire::client::{
     Client, FetchOptions, FetchPartition, IsolationLevel, ListedOffset, NewTopic, OffsetSpec,
@@ -173,24 +174,36 @@ async fn read_range(
             Err(e) => return Err(e.into()),
         };
         let before = next;
-        for batch in split(data.records) {
-            let Batch::V2(b) = batch? else {
-                continue;
-            };
-            if b.last_offset() < next {
-                continue;
-            }
-            next = b.last_offset() + 1;
-            if !b.is_control() {
-                records.extend(b.records()?.into_iter().filter(|r| r.offset >= before));
-            }
-        }
+        next = take_records(data.records, next, &mut records)?;
         if next == before {
             // Nothing complete came back (a hole at the end of the log): later.
             break;
         }
     }
     Ok((records, next))
+}
+
+/// Appends the records of one Fetch response from `next` on (control batches left out), and
+/// returns the offset after the last complete batch.
+fn take_records(
+    fetched: Bytes,
+    mut next: i64,
+    records: &mut Vec<Record>,
+) -> Result<i64, ReplicateError> {
+    let before = next;
+    for batch in split(fetched) {
+        let Batch::V2(b) = batch? else {
+            continue;
+        };
+        if b.last_offset() < next {
+            continue;
+        }
+        next = b.last_offset() + 1;
+        if !b.is_control() {
+            records.extend(b.records()?.into_iter().filter(|r| r.offset >= before));
+        }
+    }
+    Ok(next)
 }
 
 /// Every record of one partition, from its log start to its current end. Strict: a partition

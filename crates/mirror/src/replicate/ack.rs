@@ -7,9 +7,11 @@ use std::sync::{Arc, Mutex};
 
 use kwire::client::{DeliveryFuture, TopicPartition};
 use tokio::sync::mpsc;
+use tokio::time::Interval;
 
 use super::Flow;
 use super::metrics::FlowMetrics;
+use super::offset_syncs::AckerSyncs;
 use super::plan::SourceOffsets;
 
 /// Acknowledged source positions (last replicated offset) not yet written to the store.
@@ -25,68 +27,26 @@ pub(super) enum Pending {
 }
 
 impl Flow {
-    /// Waits for acknowledgements of one partition in order, recording the replicated position.
+    /// Starts the acker of one partition: a task that waits for its acknowledgements in order,
+    /// recording the replicated position.
     pub(super) fn spawn_acker(
         &mut self,
         tp: TopicPartition,
         acked_before: i64,
     ) -> mpsc::UnboundedSender<Pending> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<Pending>();
-        let acked = self.acked.clone();
-        let metrics = self.metrics.clone();
-        let failures = self.failures.0.clone();
-        let mut syncs = self.sync_emitter(&tp, acked_before + 1);
+        let (tx, rx) = mpsc::unbounded_channel::<Pending>();
+        let syncs = self.sync_emitter(&tp, acked_before + 1);
         let mut idle = tokio::time::interval(self.settings.position_flush_interval);
         idle.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        self.ackers.spawn(async move {
-            let mut last = acked_before;
-            loop {
-                let pending = tokio::select! {
-                    pending = rx.recv() => match pending {
-                        Some(pending) => pending,
-                        None => break,
-                    },
-                    _ = idle.tick() => {
-                        // A quiet partition still gets a sync for its newest position.
-                        if let Some(syncs) = &mut syncs {
-                            syncs.idle();
-                        }
-                        continue;
-                    }
-                };
-                let position = match pending {
-                    Pending::Skipped(offset) => offset,
-                    Pending::Produced(futures, offset) => {
-                        for (future, sources) in futures {
-                            match future.await {
-                                Ok(delivery) => {
-                                    if let Some(syncs) = &mut syncs {
-                                        syncs.landed(&sources, &delivery);
-                                    }
-                                }
-                                Err(e) => {
-                                    FlowMetrics::add(&metrics.produce_failures, 1);
-                                    tracing::warn!(partition = %tp, error = %e, resume_at = last + 1, "produce failed; replaying from the last acknowledged position");
-                                    let _ = failures.send((tp.clone(), last));
-                                    return;
-                                }
-                            }
-                        }
-                        offset
-                    }
-                };
-                last = position;
-                if let Some(syncs) = &mut syncs {
-                    syncs.processed(position);
-                }
-                if let Ok(mut map) = acked.lock() {
-                    map.insert(tp.clone(), position);
-                }
-            }
-            if let Some(syncs) = &mut syncs {
-                syncs.idle();
-            }
-        });
+        let acker = Acker {
+            tp,
+            last: acked_before,
+            acked: self.acked.clone(),
+            metrics: self.metrics.clone(),
+            failures: self.failures.0.clone(),
+            syncs,
+        };
+        self.ackers.spawn(acker.run(rx, idle));
         tx
     }
 
@@ -95,6 +55,76 @@ impl Flow {
         if let Some(state) = self.partitions.get_mut(tp) {
             state.next_offset = acked + 1;
             state.acks = acks;
+        }
+    }
+}
+
+/// One partition's acker task.
+struct Acker {
+    tp: TopicPartition,
+    /// The last acknowledged source offset.
+    last: i64,
+    acked: Acked,
+    metrics: Arc<FlowMetrics>,
+    failures: mpsc::UnboundedSender<Failure>,
+    syncs: Option<AckerSyncs>,
+}
+
+impl Acker {
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Pending>, mut idle: Interval) {
+        loop {
+            let pending = tokio::select! {
+                pending = rx.recv() => match pending {
+                    Some(pending) => pending,
+                    None => break,
+                },
+                _ = idle.tick() => {
+                    // A quiet partition still gets a sync for its newest position.
+                    if let Some(syncs) = &mut self.syncs {
+                        syncs.idle();
+                    }
+                    continue;
+                }
+            };
+            let Some(position) = self.settle(pending).await else {
+                return;
+            };
+            self.last = position;
+            if let Some(syncs) = &mut self.syncs {
+                syncs.processed(position);
+            }
+            if let Ok(mut map) = self.acked.lock() {
+                map.insert(self.tp.clone(), position);
+            }
+        }
+        if let Some(syncs) = &mut self.syncs {
+            syncs.idle();
+        }
+    }
+
+    /// The source position one step reaches once the target acknowledged it; `None` when a
+    /// produce failed: the flow restarts the partition from the last acknowledged position.
+    async fn settle(&mut self, pending: Pending) -> Option<i64> {
+        match pending {
+            Pending::Skipped(offset) => Some(offset),
+            Pending::Produced(futures, offset) => {
+                for (future, sources) in futures {
+                    match future.await {
+                        Ok(delivery) => {
+                            if let Some(syncs) = &mut self.syncs {
+                                syncs.landed(&sources, &delivery);
+                            }
+                        }
+                        Err(e) => {
+                            FlowMetrics::add(&self.metrics.produce_failures, 1);
+                            tracing::warn!(partition = %self.tp, error = %e, resume_at = self.last + 1, "produce failed; replaying from the last acknowledged position");
+                            let _ = self.failures.send((self.tp.clone(), self.last));
+                            return None;
+                        }
+                    }
+                }
+                Some(offset)
+            }
         }
     }
 }

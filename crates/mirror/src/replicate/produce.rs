@@ -2,12 +2,13 @@
 //! flow's one idempotent producer (KIP-98), each step handed to the partition's acker. A full
 //! producer queue makes the send wait: that is the flow's backpressure.
 
-use kwire::client::{ProducerConfig, TopicPartition};
+use kwire::batch::BatchView;
+use kwire::client::{DeliveryFuture, IdempotentProducer, ProducerConfig, TopicPartition};
 
 use super::Flow;
 use super::ack::Pending;
 use super::metrics::FlowMetrics;
-use super::plan::{Path, Step, TransformContext, plan};
+use super::plan::{Path, SourceOffsets, Step, TransformContext, plan};
 use crate::error::ReplicateError;
 
 /// Bounds memory: at most this many batches per partition wait for the target.
@@ -19,6 +20,8 @@ pub(super) fn producer_config() -> ProducerConfig {
 }
 
 impl Flow {
+    /// Plans the records fetched from one partition and sends each step, in order, to the
+    /// producer and to the partition's acker.
     pub(super) async fn forward(
         &mut self,
         tp: &TopicPartition,
@@ -46,19 +49,14 @@ impl Flow {
                         Path::ReEncoded(_) => &self.metrics.batches_reencoded,
                     };
                     FlowMetrics::add(counter, 1);
-                    let mut futures = Vec::with_capacity(batches.len());
-                    for (batch, sources) in batches.into_iter().zip(sources) {
-                        FlowMetrics::add(
-                            &self.metrics.records_replicated,
-                            batch.records_count().max(0) as u64,
-                        );
-                        FlowMetrics::add(
-                            &self.metrics.bytes_produced,
-                            batch.as_bytes().len() as u64,
-                        );
-                        let future = self.producer.send(state.target.clone(), batch).await?;
-                        futures.push((future, sources));
-                    }
+                    let futures = send_batches(
+                        &self.producer,
+                        &self.metrics,
+                        &state.target,
+                        batches,
+                        sources,
+                    )
+                    .await?;
                     Pending::Produced(futures, source_last_offset)
                 }
                 Step::Skip {
@@ -74,4 +72,26 @@ impl Flow {
         state.next_offset = planned.next_offset;
         Ok(())
     }
+}
+
+/// Sends one step's batches to the target partition; the futures resolve when the target
+/// acknowledges each batch.
+async fn send_batches(
+    producer: &IdempotentProducer,
+    metrics: &FlowMetrics,
+    target: &TopicPartition,
+    batches: Vec<BatchView>,
+    sources: Vec<SourceOffsets>,
+) -> Result<Vec<(DeliveryFuture, SourceOffsets)>, ReplicateError> {
+    let mut futures = Vec::with_capacity(batches.len());
+    for (batch, sources) in batches.into_iter().zip(sources) {
+        FlowMetrics::add(
+            &metrics.records_replicated,
+            batch.records_count().max(0) as u64,
+        );
+        FlowMetrics::add(&metrics.bytes_produced, batch.as_bytes().len() as u64);
+        let future = producer.send(target.clone(), batch).await?;
+        futures.push((future, sources));
+    }
+    Ok(futures)
 }
