@@ -1,14 +1,22 @@
-//! mirror: MirrorMaker 2 semantics (config, policies, replication) on top of kwire.
+//! mirror: the replication engine, MirrorMaker 2 semantics (KIP-382) on top of kwire. The
+//! configuration model, loaders and policies live in `strait_config`.
 //!
-//! * [`config`] reads the configuration users already have (MM2 dedicated-mode
-//!   `mm2.properties` today) into one typed model, [`config::MirrorConfig`].
-//! * [`policy`] holds the replication policies and topic / group / config-property filters
-//!   that decide what is mirrored and how remote topics are named.
-//! * [`runtime`] turns the model into kwire client settings and flow settings.
-//! * [`offsets`] holds MM2's offset-sync, checkpoint and heartbeat record formats.
-//! * [`replicate`] runs a flow: topic creation, the forward/re-encode data path, positions.
+//! * [`runtime`] turns the configuration model into kwire client settings and [`settings`].
+//! * [`replicate`] runs a flow: the record path fetch → plan → produce → ack → positions →
+//!   offset syncs, one stage per file.
+//! * `topics` manages remote topics (discovery, creation, partition growth).
+//! * [`internal_topics`] creates strait's internal topics and reads them to their end.
+//! * [`offsets`] holds MM2's record formats and the offset translation.
+//! * [`checkpoint`] and [`heartbeat`] are the checkpoint and heartbeat tasks.
+//! * [`error`] is the engine's one error type.
 #![forbid(unsafe_code)]
 
+pub mod checkpoint;
+pub mod error;
+pub mod heartbeat;
+pub mod internal_topics;
 pub mod offsets;
 pub mod replicate;
 pub mod runtime;
+pub mod settings;
+mod topics;

@@ -1,6 +1,7 @@
 //! From the typed configuration to what runs: kwire connection settings for a cluster role
 //! (Kafka client configs: bootstrap.servers, security.protocol, ssl.*, sasl.*, timeouts) and the
-//! replication settings of one flow (MM2 MirrorSourceConnector keys).
+//! engine's settings ([`crate::settings`], checkpoints, heartbeats) of one flow (MM2 connector
+//! keys; docs/mm2-compatibility.md "Configuration keys and defaults").
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,9 @@ use kwire::connection::{
     SaslMechanism as KafkaMechanism, Secret as KafkaSecret, SecurityProtocol as KafkaProtocol,
 };
 
+use crate::checkpoint::CheckpointSettings;
+use crate::heartbeat::HeartbeatSettings;
+use crate::settings::{FlowSettings, OffsetSyncSettings, StartFrom};
 use strait_config::model::{
     AutoOffsetReset, ClientConfig, FlowConfig, IsolationLevel, PositionStore, TopicLocation,
 };
@@ -17,9 +21,6 @@ use strait_config::security::{
     Jaas, KeySource, SaslConfig, SaslMechanism, SecurityProtocol, SslConfig, StoreType, TrustSource,
 };
 use strait_config::value::ValueMap;
-use crate::offsets::checkpoint::CheckpointSettings;
-use crate::offsets::writer::OffsetSyncSettings;
-use crate::replicate::{FlowSettings, StartFrom};
 
 /// A configuration strait understands but cannot run yet, or cannot run at all.
 #[derive(Debug, thiserror::Error)]
@@ -262,8 +263,8 @@ pub fn flow_settings(flow: &FlowConfig) -> FlowSettings {
 }
 
 /// Heartbeat settings of a flow that emits them (`emit.heartbeats.*`).
-pub fn heartbeat_settings(flow: &FlowConfig) -> crate::offsets::heartbeat::HeartbeatSettings {
-    crate::offsets::heartbeat::HeartbeatSettings {
+pub fn heartbeat_settings(flow: &FlowConfig) -> HeartbeatSettings {
+    HeartbeatSettings {
         source_alias: flow.source.clone(),
         target_alias: flow.target.clone(),
         topic: flow.heartbeats.topic.clone(),

@@ -17,7 +17,7 @@ use common::log::{Log, read_log, wait_compacted};
 use common::offsets::{Names, commit, committed, exact_target, index_from_topic, start_mirror};
 use kwire::batch::{Compression, Record};
 use kwire::client::{Client, TopicPartition};
-use mirror::offsets::checkpoint::CheckpointStore;
+use mirror::checkpoint::CheckpointStore;
 use mirror::offsets::index::Translation;
 
 /// Records of rounds a second apart (each round rolls a segment), keys repeating across

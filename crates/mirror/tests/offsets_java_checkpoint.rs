@@ -7,7 +7,7 @@
 //! Connect standalone) reads strait's syncs topic and writes its checkpoints to the `legacy`
 //! cluster, which strait never writes. For every committed group position both agree on the
 //! source offset and metadata; Java's target offset is exactly what MM2's translation rules
-//! give from strait's sync records (mm2-behaviour §5.3): the same as strait's where the
+//! give from strait's sync records (docs/mm2-compatibility.md "Offset translation"): the same as strait's where the
 //! position is a sync point or past the newest sync, conservatively behind strait's exact one
 //! elsewhere, never past it, never past the target's log end.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -25,7 +25,7 @@ use common::kafka::{clusters, connect, create_topic, eventually, numbered, produ
 use common::log::{Log, read_log};
 use common::offsets::{Names, commit, exact_target, start_mirror, sync_records};
 use kwire::client::Client;
-use mirror::offsets::log::TopicTail;
+use mirror::internal_topics::TopicTail;
 use mirror::offsets::records::Checkpoint;
 use strait_harness::{Harness, unique_topic};
 

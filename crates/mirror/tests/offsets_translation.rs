@@ -13,7 +13,7 @@ use common::kafka::{clusters, create_topic, eventually, numbered, produce};
 use common::log::read_log;
 use common::offsets::{Names, commit, committed, exact_target, index_from_topic, start_mirror};
 use kwire::client::{Client, TopicPartition};
-use mirror::offsets::checkpoint::CheckpointStore;
+use mirror::checkpoint::CheckpointStore;
 use mirror::offsets::index::Translation;
 use strait_harness::Harness;
 

@@ -13,7 +13,7 @@ use common::kafka::{CODECS, clusters, create_topic, end_offsets, header, send};
 use common::log::{assert_same_records, read_topic};
 use kwire::batch::{Compression, Record};
 use kwire::client::{Client, TopicPartition};
-use mirror::replicate::FlowSettings;
+use mirror::settings::FlowSettings;
 use strait_harness::unique_topic;
 
 const PARTITIONS: i32 = 8;

@@ -22,9 +22,9 @@ use common::log::{
 };
 use kwire::batch::{BatchView, Compression, Record};
 use kwire::client::{Client, ConfigResource, IdempotentProducer, ProducerConfig, TopicPartition};
+use mirror::settings::DataLossPolicy;
 use strait_config::policy::UseDefaultsFrom;
 use strait_config::policy::filter::{ConfigPropertyFilter, DEFAULT_CONFIG_PROPERTIES_EXCLUDE};
-use mirror::replicate::DataLossPolicy;
 use strait_harness::{Harness, unique_topic};
 
 // ---------------------------------------------------------------------------------------------
@@ -32,7 +32,7 @@ use strait_harness::{Harness, unique_topic};
 // ---------------------------------------------------------------------------------------------
 
 /// MM2's `config.properties.exclude` default, plus `extra` patterns.
-fn exclude_configs(extra: &str) -> mirror::replicate::NameFilter {
+fn exclude_configs(extra: &str) -> mirror::settings::NameFilter {
     let list = if extra.is_empty() {
         DEFAULT_CONFIG_PROPERTIES_EXCLUDE.to_owned()
     } else {

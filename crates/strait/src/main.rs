@@ -11,10 +11,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use mirror::settings::Share;
 use strait_config::{
     LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files, load_mm1, parse_mm1_args,
 };
-use mirror::replicate::Share;
 
 #[derive(Debug, Parser)]
 #[command(

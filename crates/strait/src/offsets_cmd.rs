@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use kwire::client::{Client, TopicPartition};
-use mirror::offsets::checkpoint::CheckpointStore;
+use mirror::checkpoint::CheckpointStore;
 use mirror::offsets::group_sync::{Action, GroupPlan, TargetGroup, apply_plan, plan_group};
 use mirror::runtime::kafka_client;
 

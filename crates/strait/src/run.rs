@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use kwire::client::Client;
-use strait_config::MirrorConfig;
-use mirror::offsets::checkpoint::run_checkpoints;
-use mirror::offsets::heartbeat::run_heartbeats;
-use mirror::replicate::{FlowMetrics, MetricsSnapshot, Share, run_flow};
+use mirror::checkpoint::run_checkpoints;
+use mirror::heartbeat::run_heartbeats;
+use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
 use mirror::runtime::{checkpoint_settings, flow_settings, heartbeat_settings, kafka_client};
+use mirror::settings::Share;
+use strait_config::MirrorConfig;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 

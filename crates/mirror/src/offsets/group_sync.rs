@@ -1,5 +1,6 @@
-//! Writing translated positions into consumer groups on the target (MM2's
-//! `sync.group.offsets.enabled`, mm2-behaviour §5.5, and `strait offsets apply`): only for
+//! Group offset sync (KIP-545, MM2's `sync.group.offsets.enabled`; docs/mm2-compatibility.md
+//! "Checkpoints and group offset sync"): writing translated positions into consumer groups on
+//! the target, for the checkpoint task and `strait offsets apply`; only for
 //! groups without active members there, and never moving a partition backwards (a target
 //! group ahead of the translation has consumed on the target already).
 
@@ -8,7 +9,7 @@ use std::collections::BTreeMap;
 use kwire::client::{Client, CommittedOffset, TopicPartition};
 use kwire::protocol::ResponseError;
 
-use crate::replicate::ReplicateError;
+use crate::error::ReplicateError;
 
 /// The state of a consumer group on the target.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The offset translation index: MM2's OffsetSyncStore (mm2-behaviour §5.3), made exact.
+//! Offset translation (KIP-382, MM2's OffsetSyncStore; docs/mm2-compatibility.md "Offset
+//! translation"), made exact: the index of offset syncs that maps group positions.
 //!
 //! Per source partition the index holds *pieces*: ranges of group positions (the next source
 //! offset a group would consume) with the target offset each maps to, either linearly (records

@@ -1,17 +1,15 @@
-//! Consumer offsets across clusters (KIP-382 offset syncs, checkpoints, heartbeats): MM2's
-//! record formats, so Java tooling (RemoteClusterUtils, MM2's formatters) reads what strait writes,
-//! and the exact offset translation built on them.
+//! Offset translation across clusters (KIP-382 offset syncs, checkpoints, heartbeats;
+//! docs/mm2-compatibility.md "Byte formats" and "Offset translation"): MM2's record formats, so
+//! Java tooling (RemoteClusterUtils, MM2's formatters) reads what strait writes, and the exact
+//! translation built on them. The tasks that use them (the flow's offset-sync emitter,
+//! checkpoints, heartbeats) live outside this module.
 //!
-//! * [`sync`] and [`writer`]: offset syncs emitted by the flow's ackers.
+//! * [`records`]: the OffsetSync, Checkpoint and Heartbeat byte codecs.
+//! * [`sync`]: offset syncs as strait emits them (segments included).
 //! * [`index`]: translation of group positions from those syncs.
-//! * [`checkpoint`] and [`group_sync`]: checkpoints and target group offsets.
-//! * [`log`]: reading the single-partition internal topics.
+//! * [`group_sync`]: committing translated positions to target groups.
 
-pub mod checkpoint;
 pub mod group_sync;
-pub mod heartbeat;
 pub mod index;
-pub mod log;
 pub mod records;
 pub mod sync;
-pub mod writer;

@@ -202,7 +202,7 @@ mod tests {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
-    /// The examples of mm2-behaviour §1.3–§1.5 (MM2's own layout).
+    /// The byte examples of docs/mm2-compatibility.md "Byte formats" (MM2's own layout).
     #[test]
     fn bytes_match_mm2() {
         let sync = OffsetSync {

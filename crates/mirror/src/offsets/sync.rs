@@ -1,4 +1,5 @@
-//! Offset syncs as strait writes them (KIP-382 OffsetSync, mm2-behaviour §1.3 and §4.4): MM2's
+//! Offset syncs as strait writes them (KIP-382 OffsetSync; docs/mm2-compatibility.md "Offset
+//! syncs" and "Byte formats"): MM2's
 //! record, plus a segment appended to the value that says exactly which source positions map
 //! where up to the sync point. Java readers ignore trailing bytes (`Schema.read`), so MM2's
 //! tooling and checkpoint task still read these records as plain syncs; strait's index reads

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kwire::client::{Client, IsolationLevel, OffsetSpec, TopicPartition};
-use mirror::offsets::checkpoint::{CheckpointSettings, run_checkpoints};
-use mirror::replicate::store::ConnectOffsets;
-use mirror::replicate::{FlowMetrics, FlowSettings, MetricsSnapshot, ReplicateError, run_flow};
+use mirror::checkpoint::{CheckpointSettings, run_checkpoints};
+use mirror::error::ReplicateError;
+use mirror::replicate::positions::ConnectOffsets;
+use mirror::replicate::{FlowMetrics, MetricsSnapshot, run_flow};
+use mirror::settings::FlowSettings;
 use strait_harness::Harness;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kwire::client::{Client, CommittedOffset, TopicPartition};
-use mirror::offsets::checkpoint::CheckpointSettings;
+use mirror::checkpoint::CheckpointSettings;
+use mirror::internal_topics::TopicTail;
 use mirror::offsets::index::TranslationIndex;
-use mirror::offsets::log::TopicTail;
 use mirror::offsets::sync::SyncRecord;
-use mirror::offsets::writer::OffsetSyncSettings;
-use mirror::replicate::FlowSettings;
+use mirror::settings::FlowSettings;
+use mirror::settings::OffsetSyncSettings;
 use strait_harness::{Harness, unique_topic};
 
 use super::flow::{Running, settings};

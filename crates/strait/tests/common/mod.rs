@@ -16,7 +16,7 @@ use kwire::client::{
     ProducerConfig, TopicPartition,
 };
 use kwire::connection::ClientConfig;
-use mirror::replicate::store::ConnectOffsets;
+use mirror::replicate::positions::ConnectOffsets;
 use strait_harness::{Harness, unique_topic};
 use tempfile::TempDir;
 

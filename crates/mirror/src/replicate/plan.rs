@@ -1,5 +1,6 @@
-//! The data path's decision per fetched batch (design principle 3): forward dense v2 batches as
-//! they are, re-encode the rest, drop control batches and aborted transactions (KIP-98
+//! Stage 2, plan (Kafka record batch v2, KIP-98 transactions): the data path's decision per
+//! fetched batch. Forward dense v2 batches as they are (no decompression, no re-encoding),
+//! re-encode the rest, drop control batches and aborted transactions (KIP-98
 //! read_committed filtering, as Kafka's Java consumer does it), and never re-send records
 //! before the requested offset.
 
@@ -300,5 +301,5 @@ impl AbortTracker {
 }
 
 #[cfg(test)]
-#[path = "transform_tests.rs"]
+#[path = "plan_tests.rs"]
 mod tests;

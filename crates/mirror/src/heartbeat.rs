@@ -1,4 +1,5 @@
-//! MirrorHeartbeatConnector equivalent (KIP-382): a Heartbeat v0 record into `heartbeats` on
+//! Heartbeats (KIP-382 MirrorHeartbeatConnector; docs/mm2-compatibility.md "Heartbeats"): a
+//! Heartbeat v0 record into `heartbeats` on
 //! the flow's target every `emit.heartbeats.interval.seconds`. Replicated by the reverse flow,
 //! these beacons let RemoteClusterUtils discover upstream clusters and replication hops.
 
@@ -8,9 +9,9 @@ use kwire::batch::{BatchBuilder, BatchView, Record};
 use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use tokio::sync::watch;
 
-use super::records::Heartbeat;
-use crate::replicate::ReplicateError;
-use crate::replicate::store::{TopicSpec, compacted, ensure_topic};
+use crate::error::ReplicateError;
+use crate::internal_topics::{TopicSpec, compacted, ensure_topic, now_millis};
+use crate::offsets::records::Heartbeat;
 
 /// Where and how often flow `source->target` beats.
 #[derive(Debug, Clone)]
@@ -59,10 +60,7 @@ async fn beat(
     tp: &TopicPartition,
     settings: &HeartbeatSettings,
 ) -> Result<(), ReplicateError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
+    let now = now_millis();
     let beat = Heartbeat {
         source: settings.source_alias.clone(),
         target: settings.target_alias.clone(),

@@ -1,4 +1,5 @@
-//! Topic management of a flow (MM2 MirrorSourceConnector, KIP-382 "remote topics"): find the
+//! Remote topic management (KIP-382 remote topics, MM2's MirrorSourceConnector;
+//! docs/mm2-compatibility.md "Topic, group and config selection"): find the
 //! source topics to replicate, create their remote topics on the target with the same partition
 //! count and the source's non-default configs, and add partitions when the source grows.
 
@@ -7,8 +8,9 @@ use std::collections::{BTreeMap, HashMap};
 use kwire::client::{Client, ConfigResource};
 use kwire::protocol::ResponseError;
 
-use super::store::{TopicSpec, ensure_topic};
-use super::{FlowSettings, ReplicateError};
+use crate::error::ReplicateError;
+use crate::internal_topics::{TopicSpec, ensure_topic, partition_count};
+use crate::settings::FlowSettings;
 
 /// The size limit Kafka applies to a batch when a topic does not set `max.message.bytes`.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_048_588;
@@ -100,7 +102,7 @@ async fn create_remote(
     };
     let configs = copied_configs(source, settings, source_topic).await?;
     ensure_topic(target, &spec, configs).await?;
-    super::store::partition_count(target, remote).await?;
+    partition_count(target, remote).await?;
     Ok(())
 }
 

@@ -1,10 +1,11 @@
-//! MirrorCheckpointConnector equivalent (KIP-382, mm2-behaviour §5): finds the source's
+//! Checkpoints (KIP-382 MirrorCheckpointConnector; docs/mm2-compatibility.md "Checkpoints and
+//! group offset sync"): finds the source's
 //! consumer groups (`groups`/`groups.exclude`, every `refresh.groups.interval.seconds`), reads
 //! their committed positions on replicated topics, translates them with the offset-syncs index
 //! and writes Checkpoint v0 records to `<source>.checkpoints.internal` on the target every
-//! `emit.checkpoints.interval.seconds`, with MM2's monotonicity rules (§5.4) against what the
+//! `emit.checkpoints.interval.seconds`, with MM2's monotonicity rules against what the
 //! topic already holds. With `sync.group.offsets.enabled` the checkpoints are also committed to
-//! the target's groups (§5.5, [`super::group_sync`]).
+//! the target's groups (KIP-545, [`crate::offsets::group_sync`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -14,13 +15,13 @@ use kwire::client::{Client, IdempotentProducer, ProducerConfig, TopicPartition};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::group_sync::{TargetGroup, apply_plan, plan_group};
-use super::index::{Translation, TranslationIndex};
-use super::log::{TopicTail, create_compacted_topic};
-use super::records::Checkpoint;
-use super::sync::SyncRecord;
-use super::writer::now_millis;
-use crate::replicate::{NameFilter, ReplicateError, TopicRenamer};
+use crate::error::ReplicateError;
+use crate::internal_topics::{TopicTail, create_compacted_topic, now_millis};
+use crate::offsets::group_sync::{TargetGroup, apply_plan, plan_group};
+use crate::offsets::index::{Translation, TranslationIndex};
+use crate::offsets::records::Checkpoint;
+use crate::offsets::sync::SyncRecord;
+use crate::settings::{NameFilter, TopicRenamer};
 
 /// Everything the checkpoint task of flow `source->target` needs, resolved from configuration.
 #[derive(Clone)]
