@@ -31,7 +31,7 @@ pub use model::{
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
     Periodic, PositionStore, TopicLocation, WorkerConfig,
 };
-pub use model::{jaas, security};
+pub use model::security;
 pub use providers::Env;
 pub use providers::secrets::{self, DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};
 pub use security::{
@@ -40,9 +40,3 @@ pub use security::{
 };
 pub use summary::Summary;
 pub use value::{Origin, Secret, Value, ValueMap};
-
-/// Format detection and loading of any supported input (the path of
-/// [`load_config_files`] and its options before the crate was laid out by format).
-pub mod detect {
-    pub use crate::{Format, LoadConfigOptions, detect_format, load_config_files};
-}
