@@ -191,18 +191,17 @@ fn rf3_topic_survives_a_killed_restarted_and_paused_node() {
         p.isr.len() == 3
     });
 
-    // SIGSTOP: a hung node loses leadership once its session expires; writes go on.
+    // SIGSTOP: a hung node loses leadership once its session expires; writes go on. The tools
+    // bootstrap from the other nodes (a paused node accepts connections but never answers), and
+    // a describe may still time out until node 3 is fenced: polled again, for longer.
     h.pause_node("a3", 3);
-    wait_partitions(
-        &h,
-        bootstrap,
-        &topic,
-        timeout,
-        "leaders off paused node 3",
-        |p| p.leader.is_some_and(|l| l != 3) && !p.isr.contains(&3),
-    );
+    let live = format!("{},{}", h.node("a3", 1), h.node("a3", 2));
+    let slow = Duration::from_secs(60);
+    wait_partitions(&h, &live, &topic, slow, "leaders off paused node 3", |p| {
+        p.leader.is_some_and(|l| l != 3) && !p.isr.contains(&3)
+    });
     let paused = lines("node3-paused", 20);
-    produce_acks_all(&h, bootstrap, &topic, &paused);
+    produce_acks_all(&h, &live, &topic, &paused);
     want.extend(paused);
     h.resume_node("a3", 3);
     wait_partitions(&h, bootstrap, &topic, timeout, "ISR 3 after resume", |p| {
