@@ -1,11 +1,13 @@
 //! Test support for strait: finds the real Kafka clusters started by `scripts/harness up`
 //! (through `clusters.env`), names topics uniquely per test and runs Kafka's own Java tools as
-//! independent clients. Tests that need Kafka fail, never skip, when the clusters are missing.
+//! independent clients, and disturbs the 3-node clusters (`a3`, `b3`) by node. Tests that need
+//! Kafka fail, never skip, when the clusters are missing.
 #![forbid(unsafe_code)]
 // Test support: a missing cluster or a failing tool must fail the calling test loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod java;
+mod nodes;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use java::{JavaTool, ToolOutput};
+pub use nodes::{HealOnDrop, NodeAction, PartitionState};
 
 /// Users of the `secure` cluster (loopback-only test credentials, see scripts/harness).
 pub mod users {
