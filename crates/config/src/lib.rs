@@ -26,12 +26,12 @@ pub use formats::mm2_properties::{
 pub use formats::options::{LoadConfigOptions, LoadOptions};
 pub use formats::{mm1, mm2_properties};
 pub use load::load_config_files;
+pub use model::security;
 pub use model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
     FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
     Periodic, PositionStore, TopicLocation, WorkerConfig,
 };
-pub use model::security;
 pub use providers::Env;
 pub use providers::secrets::{self, DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};
 pub use security::{
