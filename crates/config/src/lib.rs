@@ -29,8 +29,8 @@ pub use load::load_config_files;
 pub use model::security;
 pub use model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
-    FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
-    Periodic, PositionStore, TopicLocation, WorkerConfig,
+    FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MAX_DURATION, MirrorConfig,
+    OffsetSyncsConfig, Periodic, PositionStore, TopicLocation, WorkerConfig,
 };
 pub use providers::Env;
 pub use providers::secrets::{self, DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};
