@@ -179,7 +179,7 @@ impl Providers {
             rest = after;
         }
         out.push_str(rest);
-        Ok(value.with_text(out, key))
+        Ok(value.resolved(out))
     }
 
     fn lookup(
