@@ -18,7 +18,7 @@ pub mod summary;
 
 pub use document::error::{ConfigError, Location};
 pub use document::input::{Format, detect_format};
-pub use document::{properties, value};
+pub use document::{limits, properties, value};
 pub use formats::mm1::{Mm1Args, load_mm1, parse_mm1_args};
 pub use formats::mm2_properties::{
     load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,

@@ -4,8 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::time::{Duration, Instant};
 
-use strait_config::{Env, LoadOptions, MirrorConfig, parse_mm2_properties};
+use strait_config::{
+    Env, LoadConfigOptions, LoadOptions, MirrorConfig, load_config_files, parse_mm2_properties,
+};
 
 /// Every secret of these tests contains this; no error or summary may show it.
 const MARKER: &str = "Xq7MARKERsecret";
@@ -85,4 +88,86 @@ fn provider_values_are_redacted_whatever_the_key() {
         c.clusters["A"].consumer["client.rack"].expose(),
         format!("{MARKER}-file")
     );
+}
+
+#[test]
+fn oversized_file_is_refused_before_parsing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mm2.properties");
+    let limit = strait_config::limits::MAX_FILE_BYTES as usize;
+    let mut text = HEAD.to_owned();
+    text.push_str(&"#".repeat(limit + 1 - text.len()));
+    fs::write(&path, text).expect("write");
+    let err = load_config_files(&[path.clone()], &LoadConfigOptions::default())
+        .expect_err("too large")
+        .to_string();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("16 MiB"), "{err}");
+}
+
+#[test]
+fn oversized_value_names_line_and_key() {
+    let limit = strait_config::limits::MAX_VALUE_BYTES;
+    let text = format!(
+        "{HEAD}A->B.enabled = true\nA.consumer.x = {}\n",
+        "v".repeat(limit + 1)
+    );
+    let err = load(&text, &LoadOptions::default()).expect_err("too long");
+    assert!(
+        err.starts_with("mm2.properties:5: `A.consumer.x`"),
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    assert!(err.contains("1 MiB"), "{err}");
+    assert!(err.len() < 300, "the value is echoed: {} bytes", err.len());
+}
+
+#[test]
+fn oversized_regex_is_refused_quickly_without_echo() {
+    let limit = strait_config::policy::regex::MAX_PATTERN_BYTES;
+    for pattern in ["t".repeat(limit + 1), "(a|b)*".repeat(limit / 6 + 1)] {
+        let text = format!("{HEAD}A->B.enabled = true\nA->B.topics = {pattern}\n");
+        let started = Instant::now();
+        let err = load(&text, &LoadOptions::default()).expect_err("too long");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.starts_with("mm2.properties:5: `A->B.topics`"), "{err}");
+        assert!(err.contains("256 KiB"), "{err}");
+        assert!(err.len() < 400, "{err}");
+    }
+    // A long but legal list of explicit topic names still compiles.
+    let names: Vec<String> = (0..5000).map(|i| format!("orders-{i:05}")).collect();
+    let text = format!(
+        "{HEAD}A->B.enabled = true\nA->B.topics = {}\n",
+        names.join(", ")
+    );
+    let started = Instant::now();
+    let c = load(&text, &LoadOptions::default()).expect("loads");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(c.flow("A", "B").is_some());
+}
+
+#[test]
+fn too_many_cluster_aliases() {
+    let max = strait_config::limits::MAX_CLUSTER_ALIASES;
+    let aliases: Vec<String> = (0..=max).map(|i| format!("c{i}")).collect();
+    let mut text = format!("clusters = {}\n", aliases.join(", "));
+    for a in &aliases {
+        text.push_str(&format!("{a}.bootstrap.servers = {a}:9092\n"));
+    }
+    let started = Instant::now();
+    let err = load(&text, &LoadOptions::default()).expect_err("too many");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(err.starts_with("mm2.properties:1: `clusters`"), "{err}");
+    assert!(err.contains("at most 64 cluster aliases"), "{err}");
+}
+
+#[test]
+fn byte_order_mark_is_skipped_in_properties() {
+    let text = format!("\u{feff}{HEAD}A->B.enabled = true\n");
+    let c = load(&text, &LoadOptions::default()).expect("a BOM is not part of the first key");
+    assert!(c.flow("A", "B").is_some());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("mm2.properties");
+    fs::write(&path, format!("\u{feff}{HEAD}A->B.enabled = true\n")).expect("write");
+    load_config_files(&[path], &LoadConfigOptions::default()).expect("loads from a file");
 }
