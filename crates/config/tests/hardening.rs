@@ -98,7 +98,7 @@ fn oversized_file_is_refused_before_parsing() {
     let mut text = HEAD.to_owned();
     text.push_str(&"#".repeat(limit + 1 - text.len()));
     fs::write(&path, text).expect("write");
-    let err = load_config_files(&[path.clone()], &LoadConfigOptions::default())
+    let err = load_config_files(std::slice::from_ref(&path), &LoadConfigOptions::default())
         .expect_err("too large")
         .to_string();
     assert!(err.contains(&path.display().to_string()), "{err}");

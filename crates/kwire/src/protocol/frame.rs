@@ -10,7 +10,7 @@ use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 use super::bounds::check_response;
 use super::{KafkaRequest, ProtocolError};
 
-/// The default of [`ClientConfig::socket_response_max_bytes`](crate::connection::ClientConfig):
+/// The default of `socket.response.max.bytes` (the connection setting `socket_response_max_bytes`):
 /// the largest response frame kwire accepts, 256 MiB. Fetch responses are bounded by the
 /// request's `max_bytes` (Kafka's default `fetch.max.bytes` is 50 MiB); anything far above
 /// that is a corrupt length or a non-Kafka peer (a TLS alert read as plaintext looks like
