@@ -18,7 +18,7 @@ pub mod summary;
 
 pub use document::error::{ConfigError, Location};
 pub use document::input::{Format, detect_format};
-pub use document::{properties, value};
+pub use document::{limits, properties, value};
 pub use formats::mm1::{Mm1Args, load_mm1, parse_mm1_args};
 pub use formats::mm2_properties::{
     load_mm2_properties, load_mm2_properties_with, parse_mm2_properties,
@@ -29,8 +29,8 @@ pub use load::load_config_files;
 pub use model::security;
 pub use model::{
     Acks, AutoOffsetReset, CheckpointsConfig, ClientConfig, ClusterConfig, DataLossPolicy,
-    FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MirrorConfig, OffsetSyncsConfig,
-    Periodic, PositionStore, TopicLocation, WorkerConfig,
+    FlowClients, FlowConfig, HeartbeatsConfig, IsolationLevel, MAX_DURATION, MirrorConfig,
+    OffsetSyncsConfig, Periodic, PositionStore, TopicLocation, WorkerConfig,
 };
 pub use providers::Env;
 pub use providers::secrets::{self, DEFAULT_SECRETS_DIR, SECRETS_DIR_ENV, SecretsDir};

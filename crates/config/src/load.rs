@@ -25,10 +25,7 @@ use crate::model::MirrorConfig;
 use crate::providers::mounts::apply_mounts;
 
 fn read_input(path: &Path, mounts: &[(PathBuf, PathBuf)]) -> Result<Input, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = crate::document::limits::read_file(path)?;
     let text = apply_mounts(&properties::decode(&bytes), mounts);
     let format = detect_format(path, &text);
     Ok(Input {

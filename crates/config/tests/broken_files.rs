@@ -32,6 +32,27 @@ const CASES: &[Case] = &[
         expected: "seconds >= 0",
     },
     Case {
+        name: "interval that would overflow the clock",
+        text: "refresh.topics.interval.seconds = 18446744073709551615\n",
+        full: false,
+        location: "mm2.properties:5: `refresh.topics.interval.seconds` = `18446744073709551615`",
+        expected: "<= 31536000 (365 days",
+    },
+    Case {
+        name: "flow interval just above a year",
+        text: "A->B.emit.heartbeats.interval.seconds = 31536001\n",
+        full: false,
+        location: "mm2.properties:5: `A->B.emit.heartbeats.interval.seconds`",
+        expected: "<= 31536000 (365 days",
+    },
+    Case {
+        name: "milliseconds that would overflow the clock",
+        text: "admin.timeout.ms = 18446744073709551615\n",
+        full: false,
+        location: "mm2.properties:5: `admin.timeout.ms`",
+        expected: "milliseconds >= 0 and <= 31536000000 (365 days)",
+    },
+    Case {
         name: "unknown security protocol",
         text: "\nB.security.protocol = TLS\n",
         full: false,

@@ -179,12 +179,14 @@ fn millis(
     v.expose()
         .trim()
         .parse::<u64>()
+        .ok()
         .map(Duration::from_millis)
-        .map_err(|_| RuntimeError::Invalid {
+        .filter(|d| *d <= strait_config::MAX_DURATION)
+        .ok_or_else(|| RuntimeError::Invalid {
             cluster: alias.to_owned(),
             key: key.to_owned(),
             value: v.shown().to_owned(),
-            expected: "number of milliseconds",
+            expected: "number of milliseconds up to 31536000000 (365 days)",
         })
 }
 

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::document::error::ConfigError;
+use crate::document::limits::MAX_VALUE_BYTES;
 
 /// One `key = value` entry and the 1-based line its logical line starts on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +72,9 @@ pub fn decode(bytes: &[u8]) -> String {
 }
 
 /// Parses `.properties` text. `file` is only used in error messages.
+/// A leading UTF-8 byte-order mark is skipped, as the YAML and JSON readers do.
 pub fn parse(text: &str, file: &str) -> Result<Properties, ConfigError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut props = Properties::default();
     for logical in logical_lines(text) {
         let (key, value) = split_key_value(&logical.chars);
@@ -82,6 +85,14 @@ pub fn parse(text: &str, file: &str) -> Result<Properties, ConfigError> {
         };
         let key = unescape(key).map_err(&syntax)?;
         let value = unescape(value).map_err(|m| syntax(format!("value of `{key}`: {m}")))?;
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(syntax(format!(
+                "`{key}`: value of {} bytes is longer than the {} MiB ({MAX_VALUE_BYTES} bytes) \
+                 limit for one value",
+                value.len(),
+                MAX_VALUE_BYTES / (1024 * 1024)
+            )));
+        }
         props.insert(Property {
             key,
             value,

@@ -150,7 +150,17 @@ impl Value {
         Secret::new(self.text.clone())
     }
 
-    /// Same provenance, new text (used when `${provider:...}` references are resolved).
+    /// Same provenance, the text a `${provider:...}` reference resolved to. Always
+    /// sensitive, whatever the key: providers exist to keep values out of the file.
+    pub(crate) fn resolved(&self, text: String) -> Self {
+        Self {
+            text,
+            sensitive: true,
+            origin: self.origin.clone(),
+        }
+    }
+
+    /// Same provenance, new text (a value rewritten from another, e.g. MM1's whitelist).
     pub(crate) fn with_text(&self, text: String, key: &str) -> Self {
         Self {
             text,

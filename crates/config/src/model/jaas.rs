@@ -1,6 +1,8 @@
 //! The `sasl.jaas.config` value (KIP-85, Kafka's `JaasConfig` grammar):
 //! `<LoginModuleClass> <flag> [key=value ...];` with exactly one login module.
-//! Error messages name option keys but never their values.
+//! Error messages give the character position and what was expected there, never the text
+//! found: an unquoted password with a space or `=` in it splits into words that would
+//! otherwise be echoed as option keys or flags.
 
 use std::collections::BTreeMap;
 
@@ -48,43 +50,63 @@ enum Token {
 }
 
 /// Parses a JAAS config holding exactly one login module. The error text never contains
-/// option values.
+/// any of the input's text, only positions (1-based characters) and expectations.
 pub fn parse(text: &str) -> Result<JaasModule, String> {
     let tokens = tokenize(text)?;
+    let end = text.chars().count() + 1;
     let mut it = tokens.into_iter().peekable();
     let class = match it.next() {
-        Some(Token::Word(w)) => w,
+        Some((Token::Word(w), _)) => w,
         _ => return Err("expected a login module class name first".to_owned()),
     };
     let flag = match it.next() {
-        Some(Token::Word(w)) => parse_flag(&w)?,
-        _ => {
+        Some((Token::Word(w), at)) => parse_flag(&w, at)?,
+        other => {
             return Err(format!(
-                "expected a control flag (required, requisite, sufficient, optional) after {class}"
+                "expected a control flag (required, requisite, sufficient, optional) after the \
+                 login module class, at character {}",
+                other.map_or(end, |(_, at)| at)
             ));
         }
     };
     let mut options = BTreeMap::new();
     loop {
         match it.next() {
-            Some(Token::Semicolon) => break,
-            Some(Token::Word(key)) => {
-                if it.next() != Some(Token::Equals) {
-                    return Err(format!("expected `=` after option `{key}`"));
+            Some((Token::Semicolon, _)) => break,
+            Some((Token::Word(key), at)) => {
+                if !matches!(it.next(), Some((Token::Equals, _))) {
+                    return Err(format!(
+                        "expected `=` after the option key at character {at} (quote values \
+                         that contain spaces, `=` or `;`)"
+                    ));
                 }
                 match it.next() {
-                    Some(Token::Word(v)) | Some(Token::Quoted(v)) => {
+                    Some((Token::Word(v) | Token::Quoted(v), _)) => {
                         options.insert(key, v);
                     }
-                    _ => return Err(format!("expected a value for option `{key}`")),
+                    _ => {
+                        return Err(format!("expected a value for the option at character {at}"));
+                    }
                 }
             }
-            None => return Err("expected `;` at the end of the login module".to_owned()),
-            Some(_) => return Err("expected `key=value` options or `;`".to_owned()),
+            None => {
+                return Err(format!(
+                    "expected `;` at the end of the login module, character {end}"
+                ));
+            }
+            Some((_, at)) => {
+                return Err(format!(
+                    "expected `key=value` options or `;` at character {at} (quote values \
+                     that contain spaces, `=` or `;`)"
+                ));
+            }
         }
     }
-    if it.next().is_some() {
-        return Err("expected exactly one login module (Kafka clients accept one)".to_owned());
+    if let Some((_, at)) = it.next() {
+        return Err(format!(
+            "expected exactly one login module (Kafka clients accept one), found more at \
+             character {at}"
+        ));
     }
     Ok(JaasModule {
         class,
@@ -93,19 +115,21 @@ pub fn parse(text: &str) -> Result<JaasModule, String> {
     })
 }
 
-fn parse_flag(w: &str) -> Result<LoginFlag, String> {
+fn parse_flag(w: &str, at: usize) -> Result<LoginFlag, String> {
     match w.to_ascii_lowercase().as_str() {
         "required" => Ok(LoginFlag::Required),
         "requisite" => Ok(LoginFlag::Requisite),
         "sufficient" => Ok(LoginFlag::Sufficient),
         "optional" => Ok(LoginFlag::Optional),
         _ => Err(format!(
-            "`{w}` is not a control flag: expected required, requisite, sufficient or optional"
+            "expected a control flag (required, requisite, sufficient or optional) at \
+             character {at}"
         )),
     }
 }
 
-fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+/// The tokens with the 1-based character position where each starts.
+fn tokenize(text: &str) -> Result<Vec<(Token, usize)>, String> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
     let mut i = 0;
@@ -118,21 +142,21 @@ fn tokenize(text: &str) -> Result<Vec<Token>, String> {
         } else if c == '/' && chars.get(i + 1) == Some(&'*') {
             i = skip_block_comment(&chars, i)?;
         } else if c == '=' {
-            tokens.push(Token::Equals);
+            tokens.push((Token::Equals, i + 1));
             i += 1;
         } else if c == ';' {
-            tokens.push(Token::Semicolon);
+            tokens.push((Token::Semicolon, i + 1));
             i += 1;
         } else if c == '"' || c == '\'' {
             let (s, next) = quoted(&chars, i)?;
-            tokens.push(Token::Quoted(s));
+            tokens.push((Token::Quoted(s), i + 1));
             i = next;
         } else {
             let start = i;
             while i < chars.len() && !chars[i].is_whitespace() && !"=;\"'".contains(chars[i]) {
                 i += 1;
             }
-            tokens.push(Token::Word(chars[start..i].iter().collect()));
+            tokens.push((Token::Word(chars[start..i].iter().collect()), start + 1));
         }
     }
     Ok(tokens)
@@ -225,6 +249,22 @@ mod tests {
         ] {
             let e = parse(bad).expect_err(bad);
             assert!(!e.contains("s3cret"), "{e}");
+        }
+    }
+
+    #[test]
+    fn unquoted_password_fragments_are_not_echoed() {
+        for bad in [
+            "x.Plain required username=u password=s3cret MARKERpw;",
+            "x.Plain required username=u password=s3cret MARKERpw=x",
+            "x.Plain required username=u password=s3cret MARKERpw=;",
+            "x.Plain required username=u password=s3cret= MARKERpw;",
+            "x.Plain MARKERpw username=u;",
+            "x.Plain required password=a; MARKERpw",
+        ] {
+            let e = parse(bad).expect_err(bad);
+            assert!(!e.contains("MARKER") && !e.contains("s3cret"), "{bad}: {e}");
+            assert!(e.contains("character"), "{bad}: {e}");
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod jaas;
 pub(crate) mod keys;
 pub mod security;
 pub(crate) mod typed;
+pub use typed::MAX_DURATION;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

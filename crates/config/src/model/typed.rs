@@ -5,6 +5,12 @@
 use std::time::Duration;
 
 use crate::document::error::ConfigError;
+
+/// The longest duration any setting accepts: 365 days (31 536 000 s). Every interval and
+/// timeout is added to a monotonic clock reading at run time, which overflows (and panics)
+/// for values near `u64::MAX` seconds; a year is far beyond any sensible setting and far
+/// below that limit.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 use crate::document::value::{Value, ValueMap};
 
 /// Reads values out of one effective map, reporting errors against `file`.
@@ -81,14 +87,19 @@ impl<'a> Reader<'a> {
         v.expose()
             .trim()
             .parse::<u64>()
+            .ok()
             .map(Duration::from_secs)
-            .map_err(|_| {
+            .filter(|d| *d <= MAX_DURATION)
+            .ok_or_else(|| {
                 ConfigError::invalid(
                     self.file,
                     v,
                     key,
-                    "a whole number of seconds >= 0 (use the matching `.enabled = false` to \
-                     turn the task off)",
+                    format!(
+                        "a whole number of seconds >= 0 and <= {} (365 days; use the matching \
+                         `.enabled = false` to turn the task off)",
+                        MAX_DURATION.as_secs()
+                    ),
                 )
             })
     }
@@ -101,9 +112,19 @@ impl<'a> Reader<'a> {
         v.expose()
             .trim()
             .parse::<u64>()
+            .ok()
             .map(Duration::from_millis)
-            .map_err(|_| {
-                ConfigError::invalid(self.file, v, key, "a whole number of milliseconds >= 0")
+            .filter(|d| *d <= MAX_DURATION)
+            .ok_or_else(|| {
+                ConfigError::invalid(
+                    self.file,
+                    v,
+                    key,
+                    format!(
+                        "a whole number of milliseconds >= 0 and <= {} (365 days)",
+                        MAX_DURATION.as_millis()
+                    ),
+                )
             })
     }
 
@@ -222,6 +243,15 @@ mod tests {
         );
         let m = map("x", "ten");
         assert!(Reader::new("f", &m).seconds_or("x", 1).is_err());
+        let m = map("x", "31536000");
+        assert_eq!(
+            Reader::new("f", &m).seconds_or("x", 1).expect("max"),
+            MAX_DURATION
+        );
+        let m = map("x", "31536001");
+        assert!(Reader::new("f", &m).seconds_or("x", 1).is_err());
+        let m = map("x", "31536000001");
+        assert!(Reader::new("f", &m).millis_or("x", 1).is_err());
         let m = map("rf", "-1");
         assert_eq!(
             Reader::new("f", &m)

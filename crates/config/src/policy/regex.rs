@@ -14,6 +14,25 @@ use fancy_regex::Regex;
 
 use super::PolicyError;
 
+/// The longest pattern list (after MM2's join with `|`): 256 KiB (262 144 bytes), room for
+/// thousands of explicit topic names. Longer input is refused before it reaches the regex
+/// engine, whose compile time and memory grow with the pattern.
+pub const MAX_PATTERN_BYTES: usize = 256 * 1024;
+
+/// The error for an over-long pattern: only its start is quoted.
+fn too_long(joined: &str) -> PolicyError {
+    let start: String = joined.chars().take(40).collect();
+    PolicyError::Regex {
+        pattern: format!("{start}…"),
+        reason: format!(
+            "the pattern list is {} bytes long, more than the {} KiB ({MAX_PATTERN_BYTES} bytes) \
+             limit",
+            joined.len(),
+            MAX_PATTERN_BYTES / 1024
+        ),
+    }
+}
+
 /// A compiled MM2 pattern list. An empty list matches nothing (MM2 compiles it to `null`).
 #[derive(Clone)]
 pub struct PatternList {
@@ -39,12 +58,17 @@ impl PatternList {
         Self::new(split_list(text))
     }
 
-    /// Compiles already-split patterns: joined with `|`, full match.
+    /// Compiles already-split patterns: joined with `|`, full match. The joined pattern may
+    /// be at most [`MAX_PATTERN_BYTES`] long.
     pub fn new(patterns: Vec<String>) -> Result<Self, PolicyError> {
         let regex = if patterns.is_empty() {
             None
         } else {
-            Some(compile_full_match(&patterns.join("|"))?)
+            let joined = patterns.join("|");
+            if joined.len() > MAX_PATTERN_BYTES {
+                return Err(too_long(&joined));
+            }
+            Some(compile_full_match(&joined)?)
         };
         Ok(Self { patterns, regex })
     }

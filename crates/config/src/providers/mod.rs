@@ -179,7 +179,7 @@ impl Providers {
             rest = after;
         }
         out.push_str(rest);
-        Ok(value.with_text(out, key))
+        Ok(value.resolved(out))
     }
 
     fn lookup(
@@ -352,7 +352,7 @@ fn read_dir_entry(dir: &Path, name: &str) -> Result<String, String> {
     if !is_plain_name || !path.is_file() {
         return Err(format!("no file `{name}` in directory {}", dir.display()));
     }
-    std::fs::read(&path)
+    crate::document::limits::read_capped(&path)
         .map(|b| properties::decode(&b))
         .map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
@@ -366,8 +366,8 @@ pub struct FileCache {
 impl FileCache {
     fn file_key(&mut self, path: &Path, key: &str) -> Result<String, String> {
         if !self.files.contains_key(path) {
-            let bytes =
-                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes = crate::document::limits::read_capped(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
             let text = properties::decode(&bytes);
             let parsed =
                 properties::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())?;

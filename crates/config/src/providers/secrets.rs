@@ -54,7 +54,7 @@ impl SecretsDir {
         check_name("secret name", secret)?;
         check_name("key", key)?;
         let path = self.path_of(secret, key);
-        match std::fs::read(&path) {
+        match crate::document::limits::read_capped(&path) {
             Ok(bytes) => String::from_utf8(bytes)
                 .map_err(|_| format!("{} is not UTF-8 text", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(

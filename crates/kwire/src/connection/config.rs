@@ -44,6 +44,12 @@ pub struct ClientConfig {
     pub retry_backoff: Duration,
     /// `retry.backoff.max.ms` (default 1 s).
     pub retry_backoff_max: Duration,
+    /// `socket.response.max.bytes` (default 256 MiB,
+    /// [`MAX_FRAME_BYTES`](crate::protocol::MAX_FRAME_BYTES)): the client-side analogue of the
+    /// broker's `socket.request.max.bytes`. A response frame announcing more bytes closes the
+    /// connection with a fatal protocol error naming the broker, before anything is allocated
+    /// for it. Keep it above `fetch.max.bytes`.
+    pub socket_response_max_bytes: usize,
 }
 
 impl ClientConfig {
@@ -65,6 +71,7 @@ impl ClientConfig {
             reconnect_backoff_max: Duration::from_secs(1),
             retry_backoff: Duration::from_millis(100),
             retry_backoff_max: Duration::from_secs(1),
+            socket_response_max_bytes: crate::protocol::MAX_FRAME_BYTES,
         }
     }
 }
@@ -262,5 +269,6 @@ mod tests {
         assert_eq!(c.metadata_max_age, Duration::from_secs(300));
         assert_eq!(c.request_timeout, Duration::from_secs(30));
         assert!(c.tls.verify_hostname);
+        assert_eq!(c.socket_response_max_bytes, 256 * 1024 * 1024);
     }
 }

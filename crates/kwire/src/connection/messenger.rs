@@ -115,6 +115,7 @@ impl Messenger {
         client_id: StrBytes,
         request_timeout: Duration,
         max_idle: Duration,
+        max_frame: usize,
     ) -> Arc<Self> {
         let (closed, closed_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
@@ -129,7 +130,13 @@ impl Messenger {
         });
         let (rd, wr) = tokio::io::split(transport);
         let (frames, frames_rx) = mpsc::unbounded_channel();
-        tokio::spawn(read_loop(rd, shared.clone(), max_idle, closed_rx.clone()));
+        tokio::spawn(read_loop(
+            rd,
+            shared.clone(),
+            max_idle,
+            max_frame,
+            closed_rx.clone(),
+        ));
         tokio::spawn(write_loop(wr, frames_rx, shared.clone(), closed_rx));
         Arc::new(Self {
             endpoint,
@@ -347,12 +354,13 @@ async fn read_loop(
     mut rd: ReadHalf<Transport>,
     shared: Arc<Shared>,
     max_idle: Duration,
+    max_frame: usize,
     mut closed: watch::Receiver<bool>,
 ) {
     let mut buf = BytesMut::with_capacity(64 * 1024);
     loop {
         loop {
-            match take_frame(&mut buf) {
+            match take_frame(&mut buf, max_frame) {
                 Ok(Some(frame)) => shared.deliver(frame),
                 Ok(None) => break,
                 Err(source) => {
@@ -396,13 +404,13 @@ async fn read_loop(
 }
 
 /// Splits one complete frame (without its length prefix) off the front of `buf`.
-fn take_frame(buf: &mut BytesMut) -> Result<Option<Bytes>, ProtocolError> {
+fn take_frame(buf: &mut BytesMut, max: usize) -> Result<Option<Bytes>, ProtocolError> {
     let Some(prefix) = buf.get(..4) else {
         return Ok(None);
     };
     let mut len_bytes = [0u8; 4];
     len_bytes.copy_from_slice(prefix);
-    let len = protocol::frame_length(len_bytes)?;
+    let len = protocol::frame_length(len_bytes, max)?;
     if buf.len() < 4 + len {
         // Reserve the whole frame once so large fetch responses are read without regrowth.
         buf.reserve(4 + len - buf.len());
@@ -463,20 +471,35 @@ mod tests {
         let mut buf = BytesMut::new();
         buf.put_i32(6);
         buf.put_slice(&[0, 0, 0, 7]);
-        assert!(take_frame(&mut buf).unwrap().is_none());
+        assert!(
+            take_frame(&mut buf, protocol::MAX_FRAME_BYTES)
+                .unwrap()
+                .is_none()
+        );
         buf.put_slice(&[1, 2]);
         buf.put_i32(4);
-        let f = take_frame(&mut buf).unwrap().unwrap();
+        let f = take_frame(&mut buf, protocol::MAX_FRAME_BYTES)
+            .unwrap()
+            .unwrap();
         assert_eq!(&f[..], &[0, 0, 0, 7, 1, 2]);
-        assert!(take_frame(&mut buf).unwrap().is_none());
+        assert!(
+            take_frame(&mut buf, protocol::MAX_FRAME_BYTES)
+                .unwrap()
+                .is_none()
+        );
         buf.put_slice(&[0, 0, 0, 8]);
-        assert_eq!(&take_frame(&mut buf).unwrap().unwrap()[..], &[0, 0, 0, 8]);
+        assert_eq!(
+            &take_frame(&mut buf, protocol::MAX_FRAME_BYTES)
+                .unwrap()
+                .unwrap()[..],
+            &[0, 0, 0, 8]
+        );
     }
 
     #[test]
     fn absurd_length_is_an_error() {
         let mut buf = BytesMut::from(&[0x15, 0x03, 0x03, 0x00, 0x02][..]);
-        assert!(take_frame(&mut buf).is_err());
+        assert!(take_frame(&mut buf, protocol::MAX_FRAME_BYTES).is_err());
     }
 }
 

@@ -29,6 +29,7 @@ async fn pair(max_idle: Duration, timeout: Duration) -> (Arc<Messenger>, TcpStre
         StrBytes::from_static_str("test"),
         timeout,
         max_idle,
+        crate::protocol::MAX_FRAME_BYTES,
     );
     (m, server)
 }

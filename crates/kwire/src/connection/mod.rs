@@ -94,6 +94,7 @@ impl Connector {
             self.client_id.clone(),
             self.config.request_timeout,
             self.config.connections_max_idle,
+            self.config.socket_response_max_bytes,
         );
         let versions = api_versions(&m).await?;
         m.set_versions(versions);
@@ -152,6 +153,9 @@ async fn api_versions_at(
     } else {
         version
     };
+    // Before authentication: a hostile peer's array counts must not reach the decoder.
+    crate::protocol::check_response(ApiKey::ApiVersions, decode_version, &body)
+        .map_err(|source| protocol_error(m, source))?;
     ApiVersionsResponse::decode(&mut body, decode_version).map_err(|e| {
         protocol_error(
             m,

@@ -46,7 +46,8 @@ pub enum ProtocolError {
     },
     /// A length prefix was negative or absurdly large.
     #[error(
-        "response frame of {len} bytes exceeds the {max}-byte limit; \
+        "response frame of {len} bytes exceeds the {max}-byte limit \
+         (socket.response.max.bytes); \
          is the security protocol right (for example plaintext against a TLS listener)?"
     )]
     FrameTooLarge {

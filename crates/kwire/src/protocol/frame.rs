@@ -7,11 +7,14 @@ use bytes::{BufMut, Bytes, BytesMut};
 use kafka_protocol::messages::{ApiKey, RequestHeader, ResponseHeader};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes};
 
+use super::bounds::check_response;
 use super::{KafkaRequest, ProtocolError};
 
-/// The largest response frame kwire accepts. Fetch responses are bounded by the request's
-/// `max_bytes` (Kafka's default `fetch.max.bytes` is 50 MiB); anything far above that is a
-/// corrupt length or a non-Kafka peer (a TLS alert read as plaintext looks like ~350 MB).
+/// The default of `socket.response.max.bytes` (the connection setting `socket_response_max_bytes`):
+/// the largest response frame kwire accepts, 256 MiB. Fetch responses are bounded by the
+/// request's `max_bytes` (Kafka's default `fetch.max.bytes` is 50 MiB); anything far above
+/// that is a corrupt length or a non-Kafka peer (a TLS alert read as plaintext looks like
+/// ~350 MB).
 pub const MAX_FRAME_BYTES: usize = 256 * 1024 * 1024;
 
 /// Encodes `req` as one complete frame, length prefix included.
@@ -47,14 +50,15 @@ pub fn encode_request<R: KafkaRequest>(
     Ok(buf.freeze())
 }
 
-/// The frame length announced by a 4-byte prefix, checked against [`MAX_FRAME_BYTES`].
-pub fn frame_length(prefix: [u8; 4]) -> Result<usize, ProtocolError> {
+/// The frame length announced by a 4-byte prefix, checked against `max` (the connection's
+/// `socket.response.max.bytes`, [`MAX_FRAME_BYTES`] by default).
+pub fn frame_length(prefix: [u8; 4], max: usize) -> Result<usize, ProtocolError> {
     let len = i32::from_be_bytes(prefix);
     match usize::try_from(len) {
-        Ok(n) if (4..=MAX_FRAME_BYTES).contains(&n) => Ok(n),
+        Ok(n) if (4..=max).contains(&n) => Ok(n),
         _ => Err(ProtocolError::FrameTooLarge {
             len: i64::from(len),
-            max: MAX_FRAME_BYTES,
+            max,
         }),
     }
 }
@@ -75,6 +79,7 @@ pub fn decode_response<R: KafkaRequest>(
     let header_version = R::Response::header_version(version);
     let header = ResponseHeader::decode(&mut frame, header_version)
         .map_err(decode_error(R::KEY, version))?;
+    check_response(R::KEY, version, &frame)?;
     let body = R::Response::decode(&mut frame, version).map_err(decode_error(R::KEY, version))?;
     Ok((header.correlation_id, body))
 }
@@ -106,7 +111,7 @@ mod tests {
     fn encodes_length_prefix_and_header() {
         let req = MetadataRequest::default().with_topics(Some(vec![]));
         let frame = encode_request(&req, 9, 42, &StrBytes::from_static_str("kw")).unwrap();
-        let len = frame_length(frame[..4].try_into().unwrap()).unwrap();
+        let len = frame_length(frame[..4].try_into().unwrap(), MAX_FRAME_BYTES).unwrap();
         assert_eq!(len, frame.len() - 4);
         // api key 3, version 9, correlation 42
         assert_eq!(&frame[4..12], &[0, 3, 0, 9, 0, 0, 0, 42]);
@@ -117,16 +122,19 @@ mod tests {
         let req = ApiVersionsRequest::default();
         let frame = encode_request(&req, 0, 1, &StrBytes::from_static_str("kw")).unwrap();
         assert_eq!(
-            frame_length(frame[..4].try_into().unwrap()).unwrap(),
+            frame_length(frame[..4].try_into().unwrap(), MAX_FRAME_BYTES).unwrap(),
             frame.len() - 4
         );
     }
 
     #[test]
     fn rejects_bad_lengths() {
-        assert!(frame_length((-1i32).to_be_bytes()).is_err());
-        assert!(frame_length(0x1503_0300i32.to_be_bytes()).is_err());
-        assert!(frame_length(2i32.to_be_bytes()).is_err());
+        let max = MAX_FRAME_BYTES;
+        assert!(frame_length((-1i32).to_be_bytes(), max).is_err());
+        assert!(frame_length(0x1503_0300i32.to_be_bytes(), max).is_err());
+        assert!(frame_length(2i32.to_be_bytes(), max).is_err());
+        assert!(frame_length(1001i32.to_be_bytes(), 1000).is_err());
+        assert_eq!(frame_length(1000i32.to_be_bytes(), 1000).unwrap(), 1000);
     }
 
     #[test]

@@ -4,11 +4,13 @@
 //! This layer knows nothing about sockets: it turns typed requests into length-prefixed
 //! frames and frames back into typed responses, picks versions, and classifies error codes.
 
+mod bounds;
 mod codes;
 mod error;
 mod frame;
 mod versions;
 
+pub use bounds::check_response;
 pub use codes::{ErrorAction, error_action, is_retriable_code};
 pub use error::ProtocolError;
 pub use frame::{

@@ -220,10 +220,7 @@ fn read_client_file(
     path: &Path,
     options: &LoadConfigOptions,
 ) -> Result<(String, ValueMap), ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = crate::document::limits::read_file(path)?;
     let name = path.display().to_string();
     let text = apply_mounts(&properties::decode(&bytes), &options.mounts);
     let props = properties::parse(&text, &name)?;

@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use crate::document::error::{ConfigError, Location};
+use crate::document::limits::MAX_CLUSTER_ALIASES;
 use crate::document::properties;
 use crate::document::value::ValueMap;
 pub use crate::formats::options::LoadOptions;
@@ -29,10 +30,7 @@ pub fn load_mm2_properties_with(
     options: &LoadOptions,
 ) -> Result<MirrorConfig, ConfigError> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes = crate::document::limits::read_file(path)?;
     parse_mm2_properties(
         &properties::decode(&bytes),
         &path.display().to_string(),
@@ -99,6 +97,14 @@ fn read_clusters(file: &str, all: &ValueMap) -> Result<(Vec<String>, usize), Con
         }
         if !aliases.contains(&alias) {
             aliases.push(alias);
+        }
+        if aliases.len() > MAX_CLUSTER_ALIASES {
+            return Err(ConfigError::invalid(
+                file,
+                v,
+                CLUSTERS,
+                format!("at most {MAX_CLUSTER_ALIASES} cluster aliases"),
+            ));
         }
     }
     if aliases.is_empty() {

@@ -83,9 +83,13 @@ async fn scram(
     let first = Bytes::from(client.client_first().into_bytes());
     let (server_first, _) = exchange(m, sasl, first).await?;
     let server_first = utf8(m, sasl, &server_first)?;
-    let (client_final, check) = client
-        .client_final(&server_first, sasl.password.expose())
-        .map_err(|e| auth_failed(m, sasl, e.to_string()))?;
+    // PBKDF2 takes milliseconds of CPU per connection: keep it off the async threads.
+    let password = sasl.password.clone();
+    let (client_final, check) =
+        tokio::task::spawn_blocking(move || client.client_final(&server_first, password.expose()))
+            .await
+            .map_err(|_| auth_failed(m, sasl, "SCRAM key derivation did not finish".into()))?
+            .map_err(|e| auth_failed(m, sasl, e.to_string()))?;
     let (server_final, lifetime) =
         exchange(m, sasl, Bytes::from(client_final.into_bytes())).await?;
     check

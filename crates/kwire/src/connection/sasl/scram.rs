@@ -10,8 +10,9 @@ use sha2::{Digest, Sha256, Sha512};
 /// Kafka refuses to store SCRAM credentials with fewer iterations (RFC 7677 recommends the
 /// same floor); a server asking for fewer is misconfigured or hostile.
 const MIN_ITERATIONS: u32 = 4096;
-/// Guards against a server that would make us burn CPU for minutes.
-const MAX_ITERATIONS: u32 = 1_000_000;
+/// Kafka's maximum (its `ScramMechanism` accepts 4096..=16384), so no Kafka broker asks for
+/// more; a server that does would make every connection burn CPU.
+const MAX_ITERATIONS: u32 = 16384;
 
 /// The hash function of a SCRAM mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +72,10 @@ pub(crate) enum ScramError {
     Malformed(&'static str),
     #[error("server nonce does not extend the client nonce")]
     NonceMismatch,
-    #[error("server asked for {0} iterations (accepted: {MIN_ITERATIONS}..={MAX_ITERATIONS})")]
+    #[error(
+        "server asked for {0} PBKDF2 iterations; Kafka's SCRAM allows \
+         {MIN_ITERATIONS} to {MAX_ITERATIONS}"
+    )]
     Iterations(u32),
     #[error("server reported: {0}")]
     Server(String),
@@ -246,12 +250,28 @@ mod tests {
     }
 
     #[test]
+    fn iteration_count_is_capped_at_kafkas_maximum() {
+        let c = ScramClient::new(ScramHash::Sha512, "u", Some("nonce".into()));
+        assert!(c.client_final("r=nonceX,s=c2FsdA==,i=16384", "pw").is_ok());
+        for too_many in [16385u32, 1_000_000, u32::MAX] {
+            let first = format!("r=nonceX,s=c2FsdA==,i={too_many}");
+            let e = c.client_final(&first, "pw").unwrap_err();
+            assert_eq!(e, ScramError::Iterations(too_many));
+            assert!(e.to_string().contains("4096 to 16384"), "{e}");
+        }
+    }
+
+    #[test]
     fn rejects_bad_server_first() {
         let c = ScramClient::new(ScramHash::Sha256, "u", Some("nonce".into()));
         let err = |m: &str| c.client_final(m, "pw").unwrap_err();
         assert_eq!(err("r=other,s=c2FsdA==,i=4096"), ScramError::NonceMismatch);
         assert_eq!(err("r=nonce,s=c2FsdA==,i=4096"), ScramError::NonceMismatch);
         assert_eq!(err("r=nonceX,s=c2FsdA==,i=10"), ScramError::Iterations(10));
+        assert_eq!(
+            err("r=nonceX,s=c2FsdA==,i=4095"),
+            ScramError::Iterations(4095)
+        );
         assert!(matches!(err("r=nonceX,i=4096"), ScramError::Malformed(_)));
         assert!(matches!(err("e=invalid-proof"), ScramError::Server(_)));
         let check = c
