@@ -3,7 +3,9 @@
 //! Strimzi custom resources and Kafka Connect connector JSON).
 #![forbid(unsafe_code)]
 
+mod exit;
 mod offsets_cmd;
+mod out;
 mod run;
 
 use std::io::IsTerminal;
@@ -117,25 +119,24 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run { inputs, instance } => load(inputs).and_then(|c| run::run(c, instance)),
         Command::Offsets(args) => offsets_cmd::run(args),
-        Command::Validate { inputs, output } => load(inputs).map(|c| print_summary(&c, output)),
+        Command::Validate { inputs, output } => load(inputs).and_then(|c| print_summary(&c, output)),
         Command::MirrorMaker {
             validate,
             output,
             args,
         } => load_mirror_maker(&args).and_then(|c| {
             if validate {
-                print_summary(&c, output);
-                Ok(())
+                print_summary(&c, output)
             } else {
                 run::run(c, Share::default())
             }
         }),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(exit::OK),
         Err(e) => {
             eprintln!("strait: error: {}", error_chain(&e));
-            ExitCode::FAILURE
+            ExitCode::from(exit::code_for(&e))
         }
     }
 }
@@ -153,12 +154,13 @@ fn load(inputs: Inputs) -> anyhow::Result<MirrorConfig> {
     Ok(load_config_files(&inputs.config, &options)?)
 }
 
-fn print_summary(config: &MirrorConfig, output: Output) {
+fn print_summary(config: &MirrorConfig, output: Output) -> anyhow::Result<()> {
     let summary = config.summary();
     match output {
-        Output::Text => println!("{summary}"),
-        Output::Json => println!("{}", summary.to_json()),
+        Output::Text => out::line(&summary)?,
+        Output::Json => out::line(summary.to_json())?,
     }
+    Ok(())
 }
 
 fn load_mirror_maker(args: &[String]) -> anyhow::Result<MirrorConfig> {

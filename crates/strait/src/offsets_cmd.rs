@@ -15,6 +15,8 @@ use mirror::checkpoint::CheckpointStore;
 use mirror::offsets::group_sync::{Action, GroupPlan, TargetGroup, apply_plan, plan_group};
 use mirror::runtime::kafka_client;
 
+use crate::out;
+
 /// `strait offsets ...`.
 #[derive(Debug, Args)]
 pub(crate) struct OffsetsArgs {
@@ -129,9 +131,9 @@ async fn checkpoints(
 
 async fn translate(args: &GroupArgs) -> anyhow::Result<()> {
     let (_, translated) = checkpoints(args, "offsets-translate").await?;
-    println!("TOPIC\tPARTITION\tOFFSET\tSOURCE-OFFSET");
+    out::line("TOPIC\tPARTITION\tOFFSET\tSOURCE-OFFSET")?;
     for (tp, (offset, upstream, _)) in &translated {
-        println!("{}\t{}\t{offset}\t{upstream}", tp.topic, tp.partition);
+        out::line(format_args!("{}\t{}\t{offset}\t{upstream}", tp.topic, tp.partition))?;
     }
     Ok(())
 }
@@ -143,7 +145,7 @@ async fn apply(args: &GroupArgs, dry_run: bool) -> anyhow::Result<()> {
         .map(|(tp, (offset, _, metadata))| (tp, (offset, metadata)))
         .collect();
     let plan = plan_group(&target, &args.group, &wanted).await?;
-    print_plan(&plan);
+    print_plan(&plan)?;
     if let TargetGroup::Active(state) = &plan.state {
         anyhow::bail!(
             "consumer group '{}' has active members on cluster '{}' (state {state}); stop its \
@@ -154,16 +156,18 @@ async fn apply(args: &GroupArgs, dry_run: bool) -> anyhow::Result<()> {
     }
     let writes = plan.writes().count();
     if dry_run {
-        println!("dry run: {writes} partition(s) would be written, nothing changed");
+        out::line(format_args!(
+            "dry run: {writes} partition(s) would be written, nothing changed"
+        ))?;
         return Ok(());
     }
     let applied = apply_plan(&target, &plan).await?;
-    println!(
+    out::line(format_args!(
         "group '{}': {} partition(s) written on cluster '{}'",
         args.group,
         applied.written.len(),
         args.target
-    );
+    ))?;
     if !applied.failed.is_empty() {
         let failed: Vec<String> = applied
             .failed
@@ -175,14 +179,14 @@ async fn apply(args: &GroupArgs, dry_run: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_plan(plan: &GroupPlan) {
+fn print_plan(plan: &GroupPlan) -> std::io::Result<()> {
     let state = match &plan.state {
         TargetGroup::Missing => "no such group yet".to_owned(),
         TargetGroup::Empty => "no active members".to_owned(),
         TargetGroup::Active(state) => format!("active ({state})"),
     };
-    println!("group '{}' on the target: {state}", plan.group);
-    println!("TOPIC\tPARTITION\tCURRENT\tTRANSLATED\tACTION");
+    out::line(format_args!("group '{}' on the target: {state}", plan.group))?;
+    out::line("TOPIC\tPARTITION\tCURRENT\tTRANSLATED\tACTION")?;
     for c in &plan.changes {
         let current = c.current.map_or_else(|| "-".to_owned(), |o| o.to_string());
         let action = match c.action {
@@ -190,9 +194,10 @@ fn print_plan(plan: &GroupPlan) {
             Action::Same => "unchanged",
             Action::TargetAhead => "keep (target ahead)",
         };
-        println!(
+        out::line(format_args!(
             "{}\t{}\t{current}\t{}\t{action}",
             c.tp.topic, c.tp.partition, c.translated
-        );
+        ))?;
     }
+    Ok(())
 }

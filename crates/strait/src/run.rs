@@ -15,6 +15,8 @@ use strait_config::MirrorConfig;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::exit::{Refused, Unreachable};
+
 /// How often a running flow logs its counters.
 const STATS_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -33,10 +35,11 @@ async fn run_flows(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
         .filter(|f| !f.is_heartbeats_only())
         .collect();
     if flows.is_empty() {
-        anyhow::bail!(
+        return Err(Refused(format!(
             "{}: no enabled replication flow (set e.g. A->B.enabled = true)",
             config.source_file
-        );
+        ))
+        .into());
     }
     if share.count() > 1 {
         tracing::info!(
@@ -129,9 +132,13 @@ async fn connect(
     c: &strait_config::model::ClientConfig,
 ) -> anyhow::Result<Client> {
     let config = kafka_client(alias, role, c)?;
-    Client::connect(config)
-        .await
-        .with_context(|| format!("connecting to cluster '{alias}'"))
+    Client::connect(config).await.map_err(|source| {
+        Unreachable {
+            alias: alias.to_owned(),
+            source,
+        }
+        .into()
+    })
 }
 
 async fn wait_for_signal() {

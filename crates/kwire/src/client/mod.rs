@@ -40,7 +40,7 @@ use std::sync::{Arc, Mutex};
 use kafka_protocol::ResponseError;
 use kafka_protocol::messages::ApiKey;
 
-use crate::connection::{ClientConfig, Connector, Messenger};
+use crate::connection::{ClientConfig, Connector, Messenger, check_bootstrap_names};
 use crate::error::{Error, Result, ServerError};
 use crate::protocol::KafkaRequest;
 use metadata::{MetadataCache, TopicSelection};
@@ -98,8 +98,10 @@ impl Client {
         }
         let config = Arc::new(config);
         let connector = Connector::new(config.clone())?;
+        let cluster: Arc<str> = Arc::from(config.cluster_name.as_str());
+        check_bootstrap_names(&cluster, &config.bootstrap_servers).await?;
         let inner = Arc::new(Inner {
-            cluster: Arc::from(config.cluster_name.as_str()),
+            cluster,
             metadata: MetadataCache::new(config.metadata_max_age),
             pool: BrokerPool::new(connector),
             coordinators: Mutex::new(HashMap::new()),

@@ -48,6 +48,15 @@ pub enum ConnectionError {
         /// The I/O error.
         source: Arc<std::io::Error>,
     },
+    /// No bootstrap address of the cluster resolves to an IP address (a misspelled or
+    /// unknown host name): fatal, as retrying does not fix the name.
+    #[error("cluster '{cluster}': no bootstrap server host name resolves: {detail}")]
+    Unresolvable {
+        /// The cluster alias.
+        cluster: Arc<str>,
+        /// Each address with its resolver error.
+        detail: String,
+    },
     /// TCP, TLS and SASL setup did not finish within the connect timeout.
     #[error("{endpoint}: connection setup timed out after {timeout:?}")]
     ConnectTimeout {
@@ -144,6 +153,7 @@ impl ConnectionError {
             | Self::RequestTimedOut { .. } => true,
             Self::Tls { .. }
             | Self::Config { .. }
+            | Self::Unresolvable { .. }
             | Self::Authentication { .. }
             | Self::SaslMechanismDisabled { .. }
             | Self::Protocol { .. } => false,
@@ -156,6 +166,7 @@ impl ConnectionError {
             self,
             Self::Tls { .. }
                 | Self::Config { .. }
+                | Self::Unresolvable { .. }
                 | Self::Authentication { .. }
                 | Self::SaslMechanismDisabled { .. }
         )
@@ -164,7 +175,7 @@ impl ConnectionError {
     /// The broker this error concerns, if any.
     pub fn endpoint(&self) -> Option<&Endpoint> {
         match self {
-            Self::Config { .. } => None,
+            Self::Config { .. } | Self::Unresolvable { .. } => None,
             Self::Connect { endpoint, .. }
             | Self::ConnectTimeout { endpoint, .. }
             | Self::Tls { endpoint, .. }

@@ -25,6 +25,7 @@ use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
 use crate::protocol::{BrokerVersions, ProtocolError};
+pub(crate) use transport::check_bootstrap_names;
 use transport::Transport;
 
 /// Opens authenticated connections to the brokers of one cluster.

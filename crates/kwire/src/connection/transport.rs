@@ -49,6 +49,30 @@ impl Transport {
     }
 }
 
+/// Fails when no address of `bootstrap` resolves, naming each host and the resolver's answer.
+/// One that resolves is enough (the others may be down for maintenance); a temporary resolver
+/// failure (`EAI_AGAIN`, "Temporary failure in name resolution") is left to the connect retries.
+pub(crate) async fn check_bootstrap_names(
+    cluster: &Arc<str>,
+    bootstrap: &[String],
+) -> Result<(), ConnectionError> {
+    let mut failures = Vec::new();
+    for addr in bootstrap {
+        match tokio::net::lookup_host(addr.as_str()).await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.to_string().contains("Temporary failure") => return Ok(()),
+            Err(e) => failures.push(format!("{addr}: {e}")),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    Err(ConnectionError::Unresolvable {
+        cluster: cluster.clone(),
+        detail: failures.join("; "),
+    })
+}
+
 /// The host part of `host:port` (IPv6 literals in brackets keep their brackets).
 pub(crate) fn host_of(addr: &str) -> &str {
     match addr.rfind(':') {
