@@ -5,7 +5,8 @@
 //! origin, errors, `.properties`, YAML / JSON nodes) → [`policy`] (replication policies and
 //! filters) → [`model`] (the typed model and how MM2 keys build it) → [`providers`] (config
 //! providers and mounted Secrets) → `formats` (one module per input format) → `load`
-//! (format detection and combining inputs) → [`summary`] (what `strait validate` prints).
+//! (format detection and combining inputs) → [`summary`] (what `strait validate` prints) and
+//! [`warnings`] (what it warns about).
 #![forbid(unsafe_code)]
 
 mod document;
@@ -15,6 +16,7 @@ pub mod model;
 pub mod policy;
 pub mod providers;
 pub mod summary;
+pub mod warnings;
 
 pub use document::error::{ConfigError, Location};
 pub use document::input::{Format, detect_format};
@@ -39,4 +41,5 @@ pub use security::{
     SecurityProtocol, SslConfig, StoreType, TrustSource, TrustStore,
 };
 pub use summary::Summary;
+pub use warnings::Warning;
 pub use value::{Origin, Secret, Value, ValueMap};

@@ -8,7 +8,7 @@ mod offsets_cmd;
 mod out;
 mod run;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,6 +40,9 @@ enum Command {
         /// checkpoints and heartbeats. Every instance must be running for all partitions to flow.
         #[arg(long, value_name = "I/N", value_parser = parse_instance, default_value = "0/1")]
         instance: Share,
+        /// Refuse to start (exit 2) when the configuration has warnings.
+        #[arg(long)]
+        strict: bool,
     },
     /// Prints the effective flows, filters, internal topics and security (secrets redacted).
     Validate {
@@ -48,6 +51,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Output::Text)]
         output: Output,
+        /// Exit 2 when the configuration has warnings (misspelled or unused keys, no flow
+        /// replicating anything).
+        #[arg(long)]
+        strict: bool,
     },
     /// Consumer-group failover: translated positions from the checkpoints topic.
     Offsets(offsets_cmd::OffsetsArgs),
@@ -117,9 +124,24 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
-        Command::Run { inputs, instance } => load(inputs).and_then(|c| run::run(c, instance)),
+        Command::Run {
+            inputs,
+            instance,
+            strict,
+        } => load(inputs).and_then(|c| {
+            check_warnings(&c, strict, Warn::Log)?;
+            run::run(c, instance)
+        }),
         Command::Offsets(args) => offsets_cmd::run(args),
-        Command::Validate { inputs, output } => load(inputs).and_then(|c| print_summary(&c, output)),
+        Command::Validate {
+            inputs,
+            output,
+            strict,
+        } => load(inputs).and_then(|c| {
+            let refused = check_warnings(&c, strict, Warn::Print);
+            print_summary(&c, output)?;
+            refused
+        }),
         Command::MirrorMaker {
             validate,
             output,
@@ -159,6 +181,34 @@ fn print_summary(config: &MirrorConfig, output: Output) -> anyhow::Result<()> {
     match output {
         Output::Text => out::line(&summary)?,
         Output::Json => out::line(summary.to_json())?,
+    }
+    Ok(())
+}
+
+/// How warnings reach the user: printed on stderr by `validate`, logged by `run`.
+#[derive(Clone, Copy)]
+enum Warn {
+    Print,
+    Log,
+}
+
+/// Reports the configuration's warnings; with `strict`, any warning refuses it (exit 2).
+fn check_warnings(config: &MirrorConfig, strict: bool, how: Warn) -> anyhow::Result<()> {
+    let warnings = config.warnings();
+    let mut stderr = std::io::stderr().lock();
+    for w in &warnings {
+        match how {
+            // A closed stderr loses the warnings, nothing else.
+            Warn::Print => drop(writeln!(stderr, "strait: warning: {w}")),
+            Warn::Log => tracing::warn!(file = %w.file, line = w.line, key = %w.key, did_you_mean = ?w.did_you_mean, "{}", w.message),
+        }
+    }
+    if strict && !warnings.is_empty() {
+        return Err(exit::Refused(format!(
+            "{} warning(s) and --strict: fix the configuration or drop --strict",
+            warnings.len()
+        ))
+        .into());
     }
     Ok(())
 }

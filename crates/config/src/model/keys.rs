@@ -137,6 +137,21 @@ pub(crate) fn is_known_top_level(key: &str) -> bool {
         || WORKER_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
+/// Top-level keys to suggest for a misspelled one.
+pub(crate) fn top_level_names() -> impl Iterator<Item = &'static str> {
+    CONNECTOR_KEYS
+        .iter()
+        .chain(MM2_TOP_LEVEL)
+        .chain(super::client_keys::WORKER)
+        .copied()
+        .chain(super::client_keys::role_keys("admin"))
+}
+
+/// Keys to suggest for a misspelled key after `A->B.`.
+pub(crate) fn flow_names() -> impl Iterator<Item = &'static str> {
+    CONNECTOR_KEYS.iter().copied().chain(["strait.data.loss.policy"])
+}
+
 /// True for keys that make sense after an `A->B.` prefix.
 pub(crate) fn is_known_flow_key(key: &str) -> bool {
     const PREFIXES: &[&str] = &[

@@ -4,6 +4,7 @@
 //! connector settings, effective client properties and strait's own safety settings.
 
 pub(crate) mod assemble;
+pub(crate) mod client_keys;
 pub(crate) mod flow;
 pub mod jaas;
 pub(crate) mod keys;
