@@ -51,16 +51,10 @@ impl MirrorConfig {
         let mut out: Vec<Warning> = self
             .ignored_keys
             .iter()
-            .map(|(key, line)| Warning {
-                file: self.source_file.clone(),
-                line: *line,
-                key: key.clone(),
-                message: "unknown key, ignored".into(),
-                did_you_mean: suggest_ignored(key),
-            })
+            .map(|(entry, line)| self.ignored_warning(entry, *line))
             .collect();
         out.extend(self.client_key_typos());
-        out.sort_by(|a, b| (a.line, &a.key).cmp(&(b.line, &b.key)));
+        out.sort_by(|a, b| (&a.file, a.line, &a.key).cmp(&(&b.file, b.line, &b.key)));
         out.dedup();
         if self.enabled_flows().all(|f| f.is_heartbeats_only()) {
             out.push(Warning {
@@ -74,6 +68,26 @@ impl MirrorConfig {
             });
         }
         out
+    }
+
+    /// An ignored key, written `key`, `file: key` or `file: key (use other.key)` by the
+    /// loaders.
+    fn ignored_warning(&self, entry: &str, line: usize) -> Warning {
+        let (file, rest) = match entry.split_once(": ") {
+            Some((file, rest)) => (file.to_owned(), rest),
+            None => (self.source_file.clone(), entry),
+        };
+        let (key, hint) = match rest.strip_suffix(')').and_then(|r| r.split_once(" (use ")) {
+            Some((key, hint)) => (key, Some(hint.to_owned())),
+            None => (rest, None),
+        };
+        Warning {
+            file,
+            line,
+            key: key.to_owned(),
+            message: "unknown key, ignored".into(),
+            did_you_mean: hint.or_else(|| suggest_ignored(key)),
+        }
     }
 
     /// User-written client settings that are not Kafka settings of their role but near one.
@@ -128,6 +142,11 @@ fn typos_of(role: &str, client: &ClientConfig, file: &str) -> Vec<Warning> {
 
 /// The known key nearest to an ignored one, written with the same `A->B.` or role prefix.
 fn suggest_ignored(key: &str) -> Option<String> {
+    // A Strimzi path: `spec.mirrors[0].sourceConnector.config.<key>`.
+    if let Some(at) = key.rfind(".config.") {
+        let (path, rest) = key.split_at(at + ".config.".len());
+        return closest(rest, keys::flow_names()).map(|k| format!("{path}{k}"));
+    }
     if let Some(at) = key.find("->") {
         let dot = key[at..].find('.').map(|d| at + d + 1)?;
         let (flow, rest) = key.split_at(dot);

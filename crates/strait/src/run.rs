@@ -41,6 +41,7 @@ async fn run_flows(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
         ))
         .into());
     }
+    log_flows(&config);
     if share.count() > 1 {
         tracing::info!(
             instance = share.index(),
@@ -124,6 +125,35 @@ async fn run_flows(config: MirrorConfig, share: Share) -> anyhow::Result<()> {
         anyhow::bail!("flow failed: {}", failures.join("; "));
     }
     Ok(())
+}
+
+/// One line per flow, before anything connects: which clusters, where, how (never secrets).
+fn log_flows(config: &MirrorConfig) {
+    let describe = |alias: &str| {
+        config.clusters.get(alias).map_or_else(
+            || (String::new(), "unknown"),
+            |c| (c.bootstrap_servers.join(","), c.security.protocol.name()),
+        )
+    };
+    for flow in &config.flows {
+        let (source_bootstrap, source_security) = describe(&flow.source);
+        let (target_bootstrap, target_security) = describe(&flow.target);
+        let what = if flow.is_heartbeats_only() {
+            "heartbeats only"
+        } else {
+            "replicating"
+        };
+        tracing::info!(
+            source = %flow.source,
+            source_bootstrap = %source_bootstrap,
+            source_security = %source_security,
+            target = %flow.target,
+            target_bootstrap = %target_bootstrap,
+            target_security = %target_security,
+            "flow {}: {what}",
+            flow.name()
+        );
+    }
 }
 
 async fn connect(

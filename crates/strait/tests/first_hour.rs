@@ -130,3 +130,75 @@ fn an_unresolvable_bootstrap_host_fails_at_once_with_3() {
         "the error should name the host and the cluster: {stderr}"
     );
 }
+
+const TYPOS: &str = "clusters = A, B\nA.bootstrap.servers = 127.0.0.1:19092\n\
+                     B.bootstrap.servers = 127.0.0.1:29092\nA->B.enable = true\n\
+                     B.producer.ack = 1\n";
+
+#[test]
+fn misspelled_keys_are_warned_about_on_stderr_with_the_key_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_file(dir.path(), "mm2.properties", TYPOS);
+    let config = config.display().to_string();
+    let out = strait(&["validate", &config]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "strait: warning: {config}:4: A->B.enable: unknown key, ignored; did you mean \
+             `A->B.enabled`?"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(":5: B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no flow replicates anything"), "{stderr}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+    assert!(stdout.contains("A->B.enable (line 4)"), "{stdout}");
+
+    for command in ["validate", "run"] {
+        let strict = strait(&[command, "--strict", &config]);
+        let stderr = String::from_utf8_lossy(&strict.stderr);
+        assert_eq!(strict.status.code(), Some(2), "{command}: {stderr}");
+        assert!(stderr.contains("--strict"), "{command}: {stderr}");
+        assert!(stderr.contains("A->B.enabled"), "{command}: {stderr}");
+    }
+}
+
+#[test]
+fn run_names_each_flow_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_file(
+        dir.path(),
+        "mm2.properties",
+        "clusters = A, B\nA.bootstrap.servers = no-such-host.invalid:9092\n\
+         B.bootstrap.servers = other-host.invalid:9093\nA->B.enabled = true\n\
+         B.security.protocol = SASL_SSL\nB.sasl.mechanism = PLAIN\n\
+         B.sasl.jaas.config = org.apache.kafka.common.security.plain.PlainLoginModule required \
+         username=\"u\" password=\"Pw-Secret-1234\";\n",
+    );
+    let out = strait(&["run", &config.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("flow A->B"))
+        .unwrap_or_else(|| panic!("no start-up line for A->B: {stderr}"));
+    for part in [
+        "source=A",
+        "source_bootstrap=no-such-host.invalid:9092",
+        "source_security=PLAINTEXT",
+        "target=B",
+        "target_bootstrap=other-host.invalid:9093",
+        "target_security=SASL_SSL",
+    ] {
+        assert!(line.contains(part), "{part} missing: {line}");
+    }
+    assert!(!stderr.contains("Pw-Secret-1234"), "{stderr}");
+}
