@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::document::value::Origin;
 use crate::model::client_keys::{closest, is_role_key, role_keys};
 use crate::model::keys;
-use crate::model::{ClientConfig, MirrorConfig};
+use crate::model::{Acks, ClientConfig, MirrorConfig};
 
 /// One warning about the configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -54,6 +54,7 @@ impl MirrorConfig {
             .map(|(entry, line)| self.ignored_warning(entry, *line))
             .collect();
         out.extend(self.client_key_typos());
+        out.extend(self.acks_not_applied());
         out.sort_by(|a, b| (&a.file, a.line, &a.key).cmp(&(&b.file, b.line, &b.key)));
         out.dedup();
         if self.enabled_flows().all(|f| f.is_heartbeats_only()) {
@@ -88,6 +89,28 @@ impl MirrorConfig {
             message: "unknown key, ignored".into(),
             did_you_mean: hint.or_else(|| suggest_ignored(key)),
         }
+    }
+
+    /// `acks` other than `all` for the replicating producer: read and shown, but strait's
+    /// idempotent producer always writes with `acks=all`.
+    fn acks_not_applied(&self) -> Vec<Warning> {
+        let mut out = Vec::new();
+        for flow in self.enabled_flows().filter(|f| f.acks != Acks::All) {
+            let Some(v) = flow.clients.replication_producer.props.get("acks") else {
+                continue;
+            };
+            out.push(Warning {
+                file: self.source_file.clone(),
+                line: v.origin().line_number(),
+                key: v.origin().key().unwrap_or("acks").to_owned(),
+                message: format!(
+                    "not applied to {}: strait's idempotent producer always writes with acks=all",
+                    flow.name()
+                ),
+                did_you_mean: None,
+            });
+        }
+        out
     }
 
     /// User-written client settings that are not Kafka settings of their role but near one.
@@ -190,6 +213,16 @@ mod tests {
         assert_eq!(w.len(), 2, "{w:?}");
         assert!(w[0].contains("B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"), "{w:?}");
         assert!(w[1].contains("offset_flush_timeout: unknown key, ignored; did you mean `offset.flush.timeout.ms`?"), "{w:?}");
+    }
+
+    #[test]
+    fn acks_other_than_all_is_not_applied() {
+        let w = warnings("A->B.enabled = true\nB.producer.acks = 1\n");
+        assert_eq!(
+            w,
+            ["mm2.properties:5: B.producer.acks: not applied to A->B: strait's idempotent \
+              producer always writes with acks=all"]
+        );
     }
 
     #[test]
