@@ -41,5 +41,5 @@ pub use security::{
     SecurityProtocol, SslConfig, StoreType, TrustSource, TrustStore,
 };
 pub use summary::Summary;
-pub use warnings::Warning;
 pub use value::{Origin, Secret, Value, ValueMap};
+pub use warnings::Warning;

@@ -211,7 +211,12 @@ mod tests {
     fn client_and_worker_typos_are_flagged() {
         let w = warnings("A->B.enabled = true\nB.producer.ack = 1\noffset_flush_timeout = 5\n");
         assert_eq!(w.len(), 2, "{w:?}");
-        assert!(w[0].contains("B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"), "{w:?}");
+        assert!(
+            w[0].contains(
+                "B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"
+            ),
+            "{w:?}"
+        );
         assert!(w[1].contains("offset_flush_timeout: unknown key, ignored; did you mean `offset.flush.timeout.ms`?"), "{w:?}");
     }
 
@@ -220,14 +225,18 @@ mod tests {
         let w = warnings("A->B.enabled = true\nB.producer.acks = 1\n");
         assert_eq!(
             w,
-            ["mm2.properties:5: B.producer.acks: not applied to A->B: strait's idempotent \
-              producer always writes with acks=all"]
+            [
+                "mm2.properties:5: B.producer.acks: not applied to A->B: strait's idempotent \
+              producer always writes with acks=all"
+            ]
         );
     }
 
     #[test]
     fn a_clean_configuration_has_no_warning() {
-        let w = warnings("A->B.enabled = true\nB.producer.linger.ms = 5\nA.consumer.fetch.max.bytes = 1\n");
+        let w = warnings(
+            "A->B.enabled = true\nB.producer.linger.ms = 5\nA.consumer.fetch.max.bytes = 1\n",
+        );
         assert!(w.is_empty(), "{w:?}");
     }
 }

@@ -200,7 +200,9 @@ fn check_warnings(config: &MirrorConfig, strict: bool, how: Warn) -> anyhow::Res
         match how {
             // A closed stderr loses the warnings, nothing else.
             Warn::Print => drop(writeln!(stderr, "strait: warning: {w}")),
-            Warn::Log => tracing::warn!(file = %w.file, line = w.line, key = %w.key, did_you_mean = ?w.did_you_mean, "{}", w.message),
+            Warn::Log => {
+                tracing::warn!(file = %w.file, line = w.line, key = %w.key, did_you_mean = ?w.did_you_mean, "{}", w.message)
+            }
         }
     }
     if strict && !warnings.is_empty() {

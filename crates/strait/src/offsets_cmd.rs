@@ -133,7 +133,10 @@ async fn translate(args: &GroupArgs) -> anyhow::Result<()> {
     let (_, translated) = checkpoints(args, "offsets-translate").await?;
     out::line("TOPIC\tPARTITION\tOFFSET\tSOURCE-OFFSET")?;
     for (tp, (offset, upstream, _)) in &translated {
-        out::line(format_args!("{}\t{}\t{offset}\t{upstream}", tp.topic, tp.partition))?;
+        out::line(format_args!(
+            "{}\t{}\t{offset}\t{upstream}",
+            tp.topic, tp.partition
+        ))?;
     }
     Ok(())
 }
@@ -185,7 +188,10 @@ fn print_plan(plan: &GroupPlan) -> std::io::Result<()> {
         TargetGroup::Empty => "no active members".to_owned(),
         TargetGroup::Active(state) => format!("active ({state})"),
     };
-    out::line(format_args!("group '{}' on the target: {state}", plan.group))?;
+    out::line(format_args!(
+        "group '{}' on the target: {state}",
+        plan.group
+    ))?;
     out::line("TOPIC\tPARTITION\tCURRENT\tTRANSLATED\tACTION")?;
     for c in &plan.changes {
         let current = c.current.map_or_else(|| "-".to_owned(), |o| o.to_string());

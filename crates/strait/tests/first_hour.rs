@@ -63,7 +63,10 @@ fn a_closed_stdout_ends_every_command_quietly() {
         "bootstrap.servers=127.0.0.1:29092\n",
     );
     let example = example().display().to_string();
-    let (c, p) = (consumer.display().to_string(), producer.display().to_string());
+    let (c, p) = (
+        consumer.display().to_string(),
+        producer.display().to_string(),
+    );
     let mm1 = [
         "mirror-maker",
         "--validate",
@@ -156,7 +159,9 @@ fn misspelled_keys_are_warned_about_on_stderr_with_the_key_meant() {
         "{stderr}"
     );
     assert!(
-        stderr.contains(":5: B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"),
+        stderr.contains(
+            ":5: B.producer.ack: not a Kafka producer setting; did you mean `B.producer.acks`?"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("no flow replicates anything"), "{stderr}");

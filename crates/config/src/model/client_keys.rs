@@ -153,7 +153,10 @@ pub(crate) fn is_role_key(role: &str, key: &str) -> bool {
 /// The candidate nearest to `key` by edit distance, if near enough to be a probable typo:
 /// case, `_` and `-` against `.` are ignored, and at most 2 edits (or one in five characters
 /// for longer keys) may separate them.
-pub(crate) fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    key: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let normal = |s: &str| s.to_ascii_lowercase().replace(['_', '-'], ".");
     let wanted = normal(key);
     let limit = (wanted.len() / 5).max(2);

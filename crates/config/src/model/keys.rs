@@ -149,7 +149,10 @@ pub(crate) fn top_level_names() -> impl Iterator<Item = &'static str> {
 
 /// Keys to suggest for a misspelled key after `A->B.`.
 pub(crate) fn flow_names() -> impl Iterator<Item = &'static str> {
-    CONNECTOR_KEYS.iter().copied().chain(["strait.data.loss.policy"])
+    CONNECTOR_KEYS
+        .iter()
+        .copied()
+        .chain(["strait.data.loss.policy"])
 }
 
 /// True for keys that make sense after an `A->B.` prefix.

@@ -25,8 +25,8 @@ use kafka_protocol::messages::{ApiKey, ApiVersionsRequest, ApiVersionsResponse};
 use kafka_protocol::protocol::{Decodable, StrBytes};
 
 use crate::protocol::{BrokerVersions, ProtocolError};
-pub(crate) use transport::check_bootstrap_names;
 use transport::Transport;
+pub(crate) use transport::check_bootstrap_names;
 
 /// Opens authenticated connections to the brokers of one cluster.
 #[derive(Debug)]
