@@ -15,6 +15,7 @@ use mirror::checkpoint::CheckpointStore;
 use mirror::offsets::group_sync::{Action, GroupPlan, TargetGroup, apply_plan, plan_group};
 use mirror::runtime::kafka_client;
 
+use crate::exit::{Refused, Unreachable};
 use crate::out;
 
 /// `strait offsets ...`.
@@ -90,11 +91,11 @@ async fn checkpoints(
         secrets_dir: args.secrets_dir.clone(),
         mount: args.mount.clone(),
     })?;
-    let flow = config.flow(&args.source, &args.target).with_context(|| {
-        format!(
+    let flow = config.flow(&args.source, &args.target).ok_or_else(|| {
+        Refused(format!(
             "{}: no flow {}->{} is configured",
             config.source_file, args.source, args.target
-        )
+        ))
     })?;
     let client_config = match role {
         "apply" => &flow.clients.target_admin,
@@ -102,7 +103,10 @@ async fn checkpoints(
     };
     let target = Client::connect(kafka_client(&flow.target, role, client_config)?)
         .await
-        .with_context(|| format!("connecting to cluster '{}'", flow.target))?;
+        .map_err(|source| Unreachable {
+            alias: flow.target.clone(),
+            source,
+        })?;
     let topic = &flow.checkpoints.topic;
     let store = CheckpointStore::read(&target, topic)
         .await

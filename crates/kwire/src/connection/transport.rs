@@ -142,7 +142,22 @@ impl AsyncWrite for Transport {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::host_of;
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unresolvable_bootstrap_is_fatal_and_named() {
+        let cluster: Arc<str> = Arc::from("A");
+        let hosts = ["no-such-host.invalid:9092".to_owned()];
+        let e = check_bootstrap_names(&cluster, &hosts).await.unwrap_err();
+        assert!(!e.is_retriable());
+        let text = e.to_string();
+        assert!(
+            text.contains("'A'") && text.contains("no-such-host.invalid:9092"),
+            "{text}"
+        );
+        let mixed = [hosts[0].clone(), "127.0.0.1:9092".to_owned()];
+        assert!(check_bootstrap_names(&cluster, &mixed).await.is_ok());
+    }
 
     #[test]
     fn splits_host() {
